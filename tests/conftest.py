@@ -1,0 +1,209 @@
+"""Shared fixtures: an app per test on a fresh database, users made by factory, signed-in clients.
+
+The schema is built once per run by the real Alembic migrations (so the migrations are tested on
+every run) and content is synced into it. SQLite tests then copy that template file per test;
+with DATABASE_URL set (CI's PostgreSQL run) tests share one database and every table is emptied and
+re-synced after each test.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from trainer import create_app
+from trainer.config import normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCEPTANCE = Path(os.environ.get("TRAINER_ACCEPTANCE_DIR", ROOT.parent / "shared" / "acceptance"))
+PASSWORD = "correct-horse-42"
+POSTGRES_URL = normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "CONTENT_ROOT": ROOT,
+}
+
+
+def acceptance_file(name: str) -> Path:
+    """A file from ../shared/acceptance, or skip the test when that folder is not beside the repo."""
+    path = ACCEPTANCE / name
+    if not path.is_file():
+        pytest.skip(f"acceptance data not available: {path}")
+    return path
+
+
+def _prepare(uri: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    from trainer.content import load_content
+    from trainer.extensions import db
+    from trainer.sync import sync_content
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": instance})
+    with app.app_context():
+        if uri.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        sync_content(load_content(ROOT))
+        if uri.startswith("sqlite"):
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    """Migrate (and sync content into) a database once per test run."""
+    if POSTGRES_URL:
+        _prepare(POSTGRES_URL, tmp_path_factory.mktemp("pg-instance"))
+        return POSTGRES_URL
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite3"
+    _prepare(f"sqlite:///{path}", folder)
+    return str(path)
+
+
+def _reset_postgres(app) -> None:
+    from trainer.content import load_content
+    from trainer.extensions import db
+    from trainer.sync import sync_content
+
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        sync_content(load_content(ROOT))
+        db.session.remove()
+
+
+@pytest.fixture
+def app_config(database_template, tmp_path) -> dict:
+    if POSTGRES_URL:
+        uri = POSTGRES_URL
+    else:
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(database_template, target)
+        uri = f"sqlite:///{target}"
+    return {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": tmp_path / "instance"}
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own context, as real requests do.
+
+    The test body keeps an app context pushed (for factories and direct service calls); without
+    this, Flask would reuse it for every request, sharing `g` (and so a cached CSRF token) and one
+    database session between requests. After each request the test's session is expired so the
+    test reads what the request actually committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            from trainer.extensions import db
+
+            db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(app_config):
+    from trainer.extensions import db
+
+    application = create_app(app_config)
+    application.test_client_class = IsolatedClient
+    ctx = application.app_context()
+    ctx.push()
+    yield application
+    db.session.remove()
+    ctx.pop()
+    if POSTGRES_URL:
+        _reset_postgres(application)
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user("trainee", team=team) -> a committed User with password PASSWORD."""
+    from trainer.accounts import services
+
+    counter = {"n": 0}
+
+    def make(role: str = "trainee", username: str | None = None, **fields):
+        counter["n"] += 1
+        username = username or f"{role}-{counter['n']}"
+        return services.create_user(username=username, password=PASSWORD, role=role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_team(app):
+    from trainer.accounts import services
+
+    def make(name: str = "一组", supervisors=()):
+        return services.save_team(None, name=name, description="", supervisors=list(supervisors))
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_from(client, url: str) -> str:
+    """Fetch a page and return the CSRF token of its first form, as a browser would."""
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no csrf token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, **kwargs):
+    token = csrf_from(client, "/login")
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, **kwargs
+    )
+
+
+def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """POST `data` to `url` with a valid CSRF token taken from `page` (default: `url` itself)."""
+    token = csrf_from(client, page or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """signed_in("hr") -> (client, user): a fresh user of that role, signed in on the test client."""
+
+    def sign_in(role: str = "trainee", **fields):
+        user = make_user(role, **fields)
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client, user
+
+    return sign_in

@@ -1,0 +1,84 @@
+"""A live server on a fresh demo database, and Debian's Chromium driven by Playwright.
+
+Browsers cannot be downloaded here, so Playwright launches the system Chromium; the tests skip
+(with the reason) only when that binary is missing. CI installs it, so there they always run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import BASE_CONFIG, POSTGRES_URL, _reset_postgres
+from trainer import create_app
+
+CHROMIUM = os.environ.get("TRAINER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(database_template, tmp_path_factory):
+    """Serve the app (with `trainer demo` data) on a free localhost port in a background thread."""
+    folder = tmp_path_factory.mktemp("live")
+    if POSTGRES_URL:
+        uri = POSTGRES_URL
+    else:
+        shutil.copyfile(database_template, folder / "live.sqlite3")
+        uri = f"sqlite:///{folder / 'live.sqlite3'}"
+    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": folder})
+    with app.app_context():
+        from trainer.demo import create_demo
+
+        create_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    if POSTGRES_URL:
+        _reset_postgres(app)
+    with app.app_context():
+        from trainer.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def sign_in(page, base_url: str, username: str, password: str = "demo-pass-2026") -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

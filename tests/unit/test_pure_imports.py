@@ -1,0 +1,19 @@
+"""The pure rooms must import without Flask or SQLAlchemy (DESIGN.md: pure core)."""
+
+import subprocess
+import sys
+
+import pytest
+
+PURE = ["trainer.content", "trainer.competency.stats"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_imports_no_web_or_orm(module):
+    code = (
+        f"import sys, {module}\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'flask_sqlalchemy'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"{module} pulled in {out.stdout.strip()}"

@@ -1,0 +1,1 @@
+"""Accounts room: users, roles, teams, login, API tokens."""

@@ -1,0 +1,295 @@
+"""Account rules: sign-in with rate limiting, user and team management, API tokens, who sees whom."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import ROLES, Grade, LoginAttempt, Team, User, new_login_id
+
+TOKEN_PREFIX = "trn_"
+ATTEMPT_RETENTION = timedelta(days=7)
+
+
+class AccountError(Exception):
+    """A rule was broken; `key` names the message in trainer.messages, `values` fill it in."""
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+# --- passwords and sign-in -------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY_HASH[method]
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None = None
+    minutes: int = 0
+
+
+def _recent_failures(column, value: str) -> int:
+    """Failures since the later of: the window start, the last successful sign-in."""
+    window_start = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))
+    )
+    since = max(window_start, last_success) if last_success else window_start
+    return db.session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(
+            column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since
+        )
+    ) or 0
+
+
+def _record_attempt(username: str, ip: str, success: bool) -> None:
+    now = utcnow()
+    db.session.add(LoginAttempt(username=username, ip=ip, at=now, success=success))
+    db.session.execute(LoginAttempt.__table__.delete().where(LoginAttempt.at < now - ATTEMPT_RETENTION))
+    db.session.commit()
+
+
+def authenticate(username: str, password: str, ip: str) -> LoginResult:
+    """Check credentials. Unknown users and wrong passwords look identical, in message and in timing."""
+    username = normalise_username(username)
+    cfg = current_app.config
+    window_minutes = max(1, int(cfg["LOGIN_FAILURE_WINDOW"].total_seconds() // 60))
+    if (
+        _recent_failures(LoginAttempt.username, username) >= cfg["LOGIN_MAX_FAILURES"]
+        or _recent_failures(LoginAttempt.ip, ip) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
+    ):
+        return LoginResult(None, "login.locked", window_minutes)
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        _record_attempt(username, ip, False)
+        return LoginResult(None, "login.bad_credentials")
+    if not check_password_hash(user.password_hash, password):
+        _record_attempt(username, ip, False)
+        return LoginResult(None, "login.bad_credentials")
+    if not user.active:
+        _record_attempt(username, ip, False)
+        return LoginResult(None, "login.disabled")
+    user.last_login_at = utcnow()
+    _record_attempt(username, ip, True)
+    return LoginResult(user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("account.password_wrong")
+    user.password_hash = hash_password(new)
+    user.login_id = new_login_id()
+    db.session.commit()
+
+
+# --- API tokens --------------------------------------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_api_token(user: User) -> str:
+    """Create a new token (the old one stops working). Only its hash is stored; show it once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.api_token_hash = _token_digest(token)
+    user.api_token_created_at = utcnow()
+    db.session.commit()
+    return token
+
+
+def revoke_api_token(user: User) -> None:
+    user.api_token_hash = None
+    user.api_token_created_at = None
+    db.session.commit()
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = _token_digest(token)
+    user = db.session.scalar(select(User).where(User.api_token_hash == digest))
+    if user is None or not user.active or not hmac.compare_digest(user.api_token_hash or "", digest):
+        return None
+    return user
+
+
+# --- users and teams ---------------------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def get_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    team: Team | None = None,
+    grade_code: str | None = None,
+    hire_date: date | None = None,
+    commit: bool = True,
+) -> User:
+    username = normalise_username(username)
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if get_user(username) is not None:
+        raise AccountError("admin.username_taken", username=username)
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        password_hash=hash_password(password),
+        role=role,
+        team=team if role == "trainee" else None,
+        grade_code=grade_code,
+        hire_date=hire_date,
+        login_id=new_login_id(),
+    )
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    acting: User,
+    display_name: str,
+    role: str,
+    team: Team | None,
+    grade_code: str | None,
+    hire_date: date | None,
+    active: bool,
+) -> None:
+    if user.id == acting.id and (not active or role != "admin"):
+        raise AccountError("admin.cannot_demote_self")
+    if team is not None and role != "trainee":
+        raise AccountError("admin.team_only_for_trainees")
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if user.active and not active:
+        user.login_id = new_login_id()
+    if role != "supervisor":
+        user.led_teams = []
+    user.display_name = display_name.strip() or user.username
+    user.role = role
+    user.team = team
+    user.grade_code = grade_code
+    user.hire_date = hire_date
+    user.active = active
+    db.session.commit()
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """An admin reset signs the user out of every session and invalidates nothing else."""
+    user.password_hash = hash_password(new_password)
+    user.login_id = new_login_id()
+    db.session.commit()
+
+
+def save_team(team: Team | None, *, name: str, description: str, supervisors: list[User]) -> Team:
+    name = name.strip()
+    clash = db.session.scalar(select(Team).where(Team.name == name))
+    if clash is not None and clash is not team:
+        raise AccountError("admin.team_name_taken", name=name)
+    if any(s.role != "supervisor" for s in supervisors):
+        raise AccountError("admin.supervisor_required")
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+    team.name = name
+    team.description = description.strip()
+    team.supervisors = supervisors
+    db.session.commit()
+    return team
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def all_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def supervisors() -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.username)
+    ))
+
+
+def grades() -> list[Grade]:
+    return list(db.session.scalars(select(Grade).order_by(Grade.rank)))
+
+
+# --- who may see whose records -----------------------------------------------------------------------
+
+
+def visible_agents_query(viewer: User):
+    """Agents (trainees) whose records `viewer` may see: self; a supervisor's teams; HR everyone."""
+    query = select(User).where(User.role == "trainee")
+    if viewer.role == "hr":
+        return query
+    if viewer.role == "supervisor":
+        team_ids = [team.id for team in viewer.led_teams]
+        return query.where(User.team_id.in_(team_ids))
+    if viewer.role == "trainee":
+        return query.where(User.id == viewer.id)
+    return query.where(False)  # admins manage accounts and content, not people's results
+
+
+def can_view_agent(viewer: User, agent: User) -> bool:
+    if agent.role != "trainee":
+        return False
+    if viewer.role == "hr":
+        return True
+    if viewer.role == "supervisor":
+        return agent.team_id is not None and agent.team_id in {team.id for team in viewer.led_teams}
+    return viewer.role == "trainee" and viewer.id == agent.id
+
+
+def visible_agents(viewer: User) -> list[User]:
+    return list(db.session.scalars(visible_agents_query(viewer).order_by(User.username)))
+
+
+def tenure_months(hire_date: date | None, today: date | None = None) -> int | None:
+    if hire_date is None:
+        return None
+    today = today or date.today()
+    months = (today.year - hire_date.year) * 12 + today.month - hire_date.month
+    if today.day < hire_date.day:
+        months -= 1
+    return max(0, months)

@@ -1,0 +1,1 @@
+"""JSON API for other systems; authenticated only by `Authorization: Bearer <token>`."""

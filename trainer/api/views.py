@@ -1,0 +1,80 @@
+"""/api/v1: token-authenticated JSON endpoints.
+
+The API ignores session cookies entirely (see `trainer.auth`), so it needs no CSRF token and a
+browser tab signed in to the web UI cannot be tricked into calling it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from .. import messages
+from ..access import allow
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..competency import services as competency
+from ..extensions import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+_ERROR_KEYS = {400: "api.bad_json", 401: "api.unauthorized", 403: "api.forbidden", 404: "api.not_found"}
+
+
+@bp.errorhandler(HTTPException)
+def _json_error(err: HTTPException):
+    key = _ERROR_KEYS.get(err.code or 500, f"error.{err.code}")
+    text = messages.MESSAGES.get(key, err.description)
+    return jsonify({"error": text, "status": err.code}), err.code
+
+
+def _user_json(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "team": user.team.name if user.team else None,
+        "grade": user.grade.name if user.grade else None,
+        "hire_date": user.hire_date.isoformat() if user.hire_date else None,
+    }
+
+
+@bp.route("/me")
+@allow()
+def me():
+    return jsonify(_user_json(current_user))
+
+
+@bp.route("/agents/<int:agent_id>/profile")
+@allow("trainee", "supervisor", "hr")
+def agent_profile(agent_id: int):
+    agent = db.session.get(User, agent_id)
+    if agent is None:
+        abort(404)
+    if not accounts.can_view_agent(current_user, agent):
+        abort(403)
+    profile = competency.profile(agent)
+    if profile is None:
+        abort(404)
+    return jsonify({
+        "agent": _user_json(agent),
+        "weight_set": profile.model.weight_set.version,
+        "method": str(profile.method),
+        "index": None if profile.index is None else round(profile.index, 2),
+        "coverage": round(profile.coverage, 4),
+        "indicators": [
+            {
+                "id": row.info.id,
+                "name": row.info.name,
+                "group": group.info.id,
+                "weight": row.info.weight,
+                "combined": round(row.info.combined, 2),
+                "score": None if row.score is None else round(row.score, 2),
+                "evidence": row.count,
+            }
+            for group in profile.groups
+            for row in group.indicators
+        ],
+    })

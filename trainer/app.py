@@ -1,0 +1,72 @@
+"""The Flask application factory: configuration, extensions, blueprints, access checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import base_config, load_or_create_secret_key
+from .extensions import csrf, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app. `config` overrides the defaults and the environment (tests pass their own)."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("TRAINER_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=str(instance_path) if instance_path else None,
+                instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(base_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or load_or_create_secret_key(
+            Path(app.instance_path)
+        )
+    app.config["CONTENT_ROOT"] = Path(app.config["CONTENT_ROOT"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+
+    from . import access, auth, errors, templating
+    from .accounts import models as _accounts_models  # noqa: F401 - register tables
+    from .accounts.views import admin_bp
+    from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
+    from .competency import models as _competency_models  # noqa: F401
+    from .competency.views import bp as competency_bp
+    from .home.views import bp as home_bp
+
+    auth.install(app)
+    errors.install(app)
+    templating.install(app)
+    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
+    access.install(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys and use WAL so readers never block the writer."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

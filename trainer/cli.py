@@ -1,0 +1,145 @@
+"""The `trainer` command: `flask` plus the platform's own commands (content, users, demo)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .content import ContentInvalid, load_content
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(content_group)
+    app.cli.add_command(user_group)
+    app.cli.add_command(demo_command)
+
+
+# --- content -----------------------------------------------------------------------------------------
+
+
+@click.group("content", help="检查或同步 courses/ 与 question_bank/ 下的内容文件。")
+def content_group() -> None:
+    pass
+
+
+@content_group.command("check", help="校验全部内容文件, 逐条输出 path:line: message; 有问题时退出码为 1。")
+@click.option("--root", type=click.Path(file_okay=False, exists=True), help="内容根目录 (默认为项目目录)")
+@with_appcontext
+def content_check(root: str | None) -> None:
+    from pathlib import Path
+
+    content = load_content(Path(root) if root else current_app.config["CONTENT_ROOT"])
+    for error in content.errors:
+        click.echo(str(error))
+    if content.errors:
+        click.echo(f"{len(content.errors)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("content OK", err=True)
+
+
+@content_group.command("sync", help="校验并在一个事务里把内容写入数据库; 有任何问题则数据库保持不变。")
+@click.option("--root", type=click.Path(file_okay=False, exists=True), help="内容根目录 (默认为项目目录)")
+@with_appcontext
+def content_sync(root: str | None) -> None:
+    from pathlib import Path
+
+    from .sync import sync_content
+
+    content = load_content(Path(root) if root else current_app.config["CONTENT_ROOT"])
+    try:
+        report = sync_content(content)
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error))
+        click.echo("sync refused: the database was not changed", err=True)
+        sys.exit(1)
+    for change in report.changes:
+        click.echo(change)
+    click.echo(f"content synced ({len(report.changes)} change(s))", err=True)
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+@click.group("user", help="管理用户账号与 API 令牌。")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["trainee", "supervisor", "hr", "admin"]), required=True)
+@click.option("--name", "display_name", default="", help="显示姓名")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def user_create(username: str, role: str, display_name: str, password: str) -> None:
+    """Create a user (the password is asked for unless given)."""
+    from .accounts import services
+
+    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+        raise click.UsageError(f"password must be at least {current_app.config['PASSWORD_MIN_LENGTH']} characters")
+    try:
+        user = services.create_user(username=username, password=password, role=role, display_name=display_name)
+    except services.AccountError as err:
+        raise click.ClickException(f"username {err.values.get('username')} is taken") from err
+    click.echo(f"created {user.username} ({user.role})")
+
+
+@user_group.command("token")
+@click.argument("username")
+@with_appcontext
+def user_token(username: str) -> None:
+    """Issue a new API token for USERNAME and print it (the previous token stops working)."""
+    from .accounts import services
+
+    user = services.get_user(username)
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    if not user.active:
+        raise click.ClickException(f"user {username!r} is disabled")
+    click.echo(services.issue_api_token(user))
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list() -> None:
+    """List users with role, team and status."""
+    from .accounts import services
+
+    for user in services.all_users():
+        team = user.team.name if user.team else "-"
+        status = "active" if user.active else "disabled"
+        click.echo(f"{user.username}\t{user.role}\t{team}\t{status}")
+
+
+# --- demo --------------------------------------------------------------------------------------------
+
+
+@click.command("demo", help="创建演示账号和一个带历史记录的学员团队 (仅用于演示)。")
+@click.option("--if-empty", is_flag=True, help="数据库里已有用户时什么也不做")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    from .demo import DEMO_PASSWORD, create_demo, has_users
+
+    if if_empty and has_users():
+        click.echo("database already has users; demo data not added")
+    else:
+        summary = create_demo()
+        click.echo(summary)
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}, demo only): "
+               "demo-trainee, demo-supervisor, demo-hr, demo-admin")
+
+
+def _create_app(*_args, **_kwargs) -> Flask:
+    from .app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    FlaskGroup(create_app=_create_app, help="坐席培训与考核平台命令行 (Flask CLI 加平台自己的命令)。")(
+        prog_name="trainer"
+    )

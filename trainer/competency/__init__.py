@@ -1,0 +1,1 @@
+"""Competency room: indicators, weight sets, evidence and the profiles built from them."""

@@ -1,0 +1,276 @@
+"""Competency rules: recording evidence, corrections, and turning evidence into profiles and tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..extensions import db
+from . import stats
+from .models import Evidence, Indicator, IndicatorWeight, WeightSet
+
+
+class EvidenceError(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+# --- the model and its weights -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    id: str
+    name: str
+    description: str
+    weight: float
+    combined: float
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    id: str
+    name: str
+    description: str
+    weight: float
+    indicators: tuple[IndicatorInfo, ...]
+
+
+@dataclass(frozen=True)
+class ModelView:
+    weight_set: WeightSet
+    groups: tuple[GroupInfo, ...]
+
+    @property
+    def weight_groups(self) -> list[stats.WeightGroup]:
+        return [
+            stats.WeightGroup(g.id, g.weight, tuple((i.id, i.weight, i.combined) for i in g.indicators))
+            for g in self.groups
+        ]
+
+    @property
+    def combined(self) -> dict[str, float]:
+        return {i.id: i.combined for g in self.groups for i in g.indicators}
+
+    @property
+    def indicator_names(self) -> dict[str, str]:
+        return {i.id: i.name for g in self.groups for i in g.indicators}
+
+
+def active_weight_set() -> WeightSet | None:
+    return db.session.scalar(select(WeightSet).where(WeightSet.active.is_(True)))
+
+
+def weight_sets() -> list[WeightSet]:
+    return list(db.session.scalars(select(WeightSet).order_by(WeightSet.version.desc())))
+
+
+def model_view(weight_set: WeightSet | None = None) -> ModelView | None:
+    """The indicator tree with the weights of `weight_set` (default: the active one)."""
+    weight_set = weight_set or active_weight_set()
+    if weight_set is None:
+        return None
+    rows = db.session.scalars(select(IndicatorWeight).where(IndicatorWeight.weight_set_id == weight_set.id))
+    weights, combined = {}, {}
+    for row in rows:
+        weights[row.indicator_id] = row.weight
+        combined[row.indicator_id] = row.combined
+    indicators = list(db.session.scalars(select(Indicator).order_by(Indicator.level, Indicator.position)))
+    groups = []
+    for top in (i for i in indicators if i.level == 1 and i.id in weights):
+        children = tuple(
+            IndicatorInfo(
+                c.id, c.name, c.description, weights[c.id],
+                combined[c.id] if combined[c.id] is not None else weights[top.id] * weights[c.id] / 100,
+            )
+            for c in indicators
+            if c.parent_id == top.id and c.id in weights
+        )
+        groups.append(GroupInfo(top.id, top.name, top.description, weights[top.id], children))
+    return ModelView(weight_set, tuple(groups))
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+
+def record_evidence(
+    *,
+    agent: User,
+    indicator_id: str,
+    value: float,
+    source_kind: str,
+    source_id: str = "",
+    recorded_by: User | None = None,
+    note: str = "",
+    supersedes: Evidence | None = None,
+    at: datetime | None = None,
+    commit: bool = True,
+) -> Evidence:
+    """The one way any capability records that it measured an agent. Values are clamped to 0–100."""
+    evidence = Evidence(
+        agent_id=agent.id,
+        indicator_id=indicator_id,
+        value=max(0.0, min(100.0, float(value))),
+        source_kind=source_kind,
+        source_id=str(source_id)[:64],
+        recorded_by_id=recorded_by.id if recorded_by else None,
+        supersedes_id=supersedes.id if supersedes else None,
+        note=note[:500],
+    )
+    if at is not None:
+        evidence.recorded_at = at
+    db.session.add(evidence)
+    if commit:
+        db.session.commit()
+    return evidence
+
+
+def correct_evidence(original: Evidence, *, value: float, reason: str, by: User) -> Evidence:
+    """A correction is a new record that supersedes the old one; the old one stays for the audit trail."""
+    already = db.session.scalar(select(Evidence.id).where(Evidence.supersedes_id == original.id))
+    if already is not None:
+        raise EvidenceError("evidence.already_superseded")
+    return record_evidence(
+        agent=original.agent,
+        indicator_id=original.indicator_id,
+        value=value,
+        source_kind="correction",
+        source_id=str(original.id),
+        recorded_by=by,
+        note=reason,
+        supersedes=original,
+    )
+
+
+def evidence_for(agent: User, limit: int | None = None) -> list[Evidence]:
+    query = select(Evidence).where(Evidence.agent_id == agent.id).order_by(
+        Evidence.recorded_at.desc(), Evidence.id.desc()
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def superseded_ids(evidence: Iterable[Evidence]) -> set[int]:
+    ids = [e.id for e in evidence]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Evidence.supersedes_id).where(Evidence.supersedes_id.in_(ids))))
+
+
+def _points_by_agent(agent_ids: list[int]) -> dict[int, list[stats.EvidencePoint]]:
+    points: dict[int, list[stats.EvidencePoint]] = defaultdict(list)
+    if not agent_ids:
+        return points
+    rows = db.session.execute(
+        select(
+            Evidence.agent_id, Evidence.indicator_id, Evidence.value, Evidence.recorded_at, Evidence.id,
+            Evidence.supersedes_id,
+        ).where(Evidence.agent_id.in_(agent_ids))
+    )
+    for agent_id, indicator, value, at, eid, supersedes in rows:
+        points[agent_id].append(stats.EvidencePoint(indicator, value, at, eid, supersedes))
+    return points
+
+
+# --- profiles ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    info: IndicatorInfo
+    score: float | None
+    count: int
+    latest_at: datetime | None
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    info: GroupInfo
+    score: float | None
+    indicators: tuple[IndicatorRow, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    agent: User
+    model: ModelView
+    method: stats.Mastery
+    groups: tuple[GroupRow, ...]
+    index: float | None
+    coverage: float
+    evidence_count: int
+    weakest: tuple[IndicatorInfo, ...]
+
+
+def parse_method(value: str | None) -> stats.Mastery:
+    try:
+        return stats.Mastery(value) if value else stats.Mastery.DECAYING_AVERAGE
+    except ValueError:
+        return stats.Mastery.DECAYING_AVERAGE
+
+
+def _build(agent: User, points: list[stats.EvidencePoint], model: ModelView, method: stats.Mastery) -> Profile:
+    decay = current_app.config["MASTERY_DECAY_WEIGHT"]
+    scores = stats.indicator_scores(points, method, decay)
+    values = {k: v.score for k, v in scores.items()}
+    result = stats.weighted_index(values, model.weight_groups)
+    infos = {i.id: i for g in model.groups for i in g.indicators}
+    groups = tuple(
+        GroupRow(
+            g,
+            result.groups.get(g.id),
+            tuple(
+                IndicatorRow(
+                    i,
+                    scores[i.id].score if i.id in scores else None,
+                    scores[i.id].count if i.id in scores else 0,
+                    scores[i.id].latest_at if i.id in scores else None,
+                )
+                for i in g.indicators
+            ),
+        )
+        for g in model.groups
+    )
+    weakest = tuple(infos[i] for i in stats.weakest(values, model.combined))
+    return Profile(
+        agent=agent,
+        model=model,
+        method=method,
+        groups=groups,
+        index=result.index,
+        coverage=result.coverage,
+        evidence_count=sum(s.count for s in scores.values()),
+        weakest=weakest,
+    )
+
+
+def profile(agent: User, method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE) -> Profile | None:
+    model = model_view()
+    if model is None:
+        return None
+    return _build(agent, _points_by_agent([agent.id])[agent.id], model, method)
+
+
+def profiles(agents: list[User], method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE) -> list[Profile]:
+    """Profiles for many agents from one evidence query (team and HR tables)."""
+    model = model_view()
+    if model is None:
+        return []
+    points = _points_by_agent([a.id for a in agents])
+    return [_build(agent, points.get(agent.id, []), model, method) for agent in agents]
+
+
+def evidence_totals() -> int:
+    return db.session.scalar(select(func.count()).select_from(Evidence)) or 0
+
+
+def get_evidence(evidence_id: int) -> Evidence | None:
+    return db.session.get(Evidence, evidence_id)

@@ -1,0 +1,74 @@
+"""Configuration: defaults that are safe to run, overridden by the environment or by `create_app(config)`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+#: The repository root when running from a checkout (editable install); content folders live there.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_content_root() -> Path:
+    """Where `courses/` and `question_bank/` live: $TRAINER_CONTENT_DIR, the checkout, or the cwd."""
+    configured = os.environ.get("TRAINER_CONTENT_DIR")
+    if configured:
+        return Path(configured)
+    if (SOURCE_ROOT / "question_bank").is_dir():
+        return SOURCE_ROOT
+    return Path.cwd()
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Generate the key once so sessions survive restarts and every app process shares it."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` / `postgresql://` spellings and pin them to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def base_config(instance_path: Path) -> dict:
+    database_url = os.environ.get("DATABASE_URL")
+    uri = (
+        normalise_database_url(database_url)
+        if database_url
+        else "sqlite:///" + str(instance_path / "trainer.sqlite3")
+    )
+    return {
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CONTENT_ROOT": default_content_root(),
+        # Requests larger than this are refused with a 413 page before any view runs.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("TRAINER_SECURE_COOKIES") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # A signed-in page left alone this long asks for the password again.
+        "SESSION_IDLE_TIMEOUT": timedelta(hours=2),
+        # The CSRF token lives as long as the session: a long form is not lost to a token timeout.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        "LOGIN_MAX_FAILURES_PER_IP": 30,
+        "PASSWORD_MIN_LENGTH": 8,
+        "MASTERY_DECAY_WEIGHT": 0.65,
+    }

@@ -1,0 +1,58 @@
+"""Pure loading and validation of everything under `courses/` and `question_bank/`.
+
+Nothing here touches Flask or the database: the result is frozen dataclasses plus a list of
+`path:line` problems, so the CLI, the sync step and the tests all see the same verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .competency import CompetencyModel, GradeDef, load_grades, load_model
+from .errors import ContentError, ContentInvalid, display_path
+
+MODEL_FILE = Path("question_bank/competency/model.yaml")
+GRADES_FILE = Path("question_bank/competency/grades.yaml")
+
+
+@dataclass(frozen=True)
+class ContentSet:
+    root: Path
+    model: CompetencyModel | None
+    grades: tuple[GradeDef, ...]
+    errors: tuple[ContentError, ...]
+
+    def require_valid(self) -> ContentSet:
+        if self.errors:
+            raise ContentInvalid(list(self.errors))
+        return self
+
+
+def load_content(root: Path) -> ContentSet:
+    """Load and cross-check the whole content tree; problems are collected, never raised."""
+    errors: list[ContentError] = []
+
+    def shown(rel: Path) -> str:
+        return display_path(root / rel, root)
+
+    model_path = root / MODEL_FILE
+    model = None
+    if model_path.is_file():
+        model, problems = load_model(model_path, shown(MODEL_FILE))
+        errors += problems
+    else:
+        errors.append(ContentError(shown(MODEL_FILE), 1, "找不到能力模型文件"))
+
+    grades: tuple[GradeDef, ...] = ()
+    grades_path = root / GRADES_FILE
+    if grades_path.is_file():
+        grades, problems = load_grades(grades_path, shown(GRADES_FILE))
+        errors += problems
+    else:
+        errors.append(ContentError(shown(GRADES_FILE), 1, "找不到职级文件"))
+
+    return ContentSet(root=root, model=model, grades=grades, errors=tuple(sorted(errors)))
+
+
+__all__ = ["CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "GradeDef", "load_content"]

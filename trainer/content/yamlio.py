@@ -1,0 +1,94 @@
+"""YAML loading that remembers line numbers, so every validation error can point at `path:line`.
+
+PyYAML drops positions once it builds Python objects and silently keeps the last of two duplicate
+keys; both would make content errors hard to find, so mappings and sequences are built as
+`YDict`/`YList` that carry the line of every key and item, and duplicate keys are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, SequenceNode
+
+from .errors import ContentError
+
+
+class YDict(dict):
+    """A mapping that knows its own line and the line of each key (1-based)."""
+
+    line: int = 1
+    key_lines: dict[Any, int]
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class YList(list):
+    """A sequence that knows its own line and the line of each item (1-based)."""
+
+    line: int = 1
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        if 0 <= index < len(self.item_lines):
+            return self.item_lines[index]
+        return self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_yaml_map(self, node: MappingNode):  # type: ignore[override]
+        data = YDict()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise ConstructorError(None, None, "mapping keys must be plain scalars", key_node.start_mark)
+            if key in data.key_lines:
+                raise ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {data.key_lines[key]})",
+                    key_node.start_mark,
+                )
+            data.key_lines[key] = key_node.start_mark.line + 1
+            data[key] = self.construct_object(value_node, deep=True)
+
+    def construct_yaml_seq(self, node: SequenceNode):  # type: ignore[override]
+        data = YList()
+        data.line = node.start_mark.line + 1
+        data.item_lines = [item.start_mark.line + 1 for item in node.value]
+        yield data
+        data.extend(self.construct_object(item, deep=True) for item in node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_yaml_seq)
+
+
+def parse_yaml(text: str, path: str) -> tuple[Any, list[ContentError]]:
+    """Parse YAML text; on a syntax error return `(None, [error at its line])` instead of raising."""
+    try:
+        return yaml.load(text, Loader=_LineLoader), []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or str(exc)
+        return None, [ContentError(path, line, f"YAML 语法错误: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, [ContentError(path, 1, f"YAML 语法错误: {exc}")]
+
+
+def read_yaml(path: Path, shown_as: str) -> tuple[Any, list[ContentError]]:
+    """Read and parse a YAML file, reporting unreadable or non-UTF-8 files as content errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [ContentError(shown_as, 1, f"文件不是 UTF-8 编码 (字节 {exc.start})")]
+    except OSError as exc:
+        return None, [ContentError(shown_as, 1, f"无法读取文件: {exc.strerror}")]
+    return parse_yaml(text, shown_as)

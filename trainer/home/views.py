@@ -1,0 +1,65 @@
+"""Role home pages: what each kind of user needs to see first after signing in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from ..access import allow, public
+from ..accounts import services as accounts
+from ..competency import services as competency
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/me")
+@allow("trainee")
+def trainee():
+    return render_template(
+        "home/trainee.html",
+        profile=competency.profile(current_user),
+        evidence=competency.evidence_for(current_user, limit=8),
+    )
+
+
+@bp.route("/team")
+@allow("supervisor")
+def supervisor():
+    method = competency.parse_method(request.args.get("method"))
+    teams = []
+    for team in current_user.led_teams:
+        members = [m for m in team.members if m.role == "trainee"]
+        teams.append((team, competency.profiles(members, method)))
+    return render_template("home/supervisor.html", teams=teams, method=method)
+
+
+@bp.route("/hr")
+@allow("hr")
+def hr():
+    method = competency.parse_method(request.args.get("method"))
+    agents = accounts.visible_agents(current_user)
+    return render_template(
+        "home/hr.html",
+        profiles=competency.profiles(agents, method),
+        method=method,
+        model=competency.model_view(),
+    )
+
+
+@bp.route("/admin")
+@allow("admin")
+def admin():
+    return render_template(
+        "home/admin.html",
+        users=accounts.all_users(),
+        teams=accounts.all_teams(),
+        weight_set=competency.active_weight_set(),
+        evidence_total=competency.evidence_totals(),
+    )
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """For load balancers: the process is up (the database is checked on first real request)."""
+    return {"status": "ok"}

@@ -1,0 +1,79 @@
+"""Every sentence the platform says to a user from Python code, in one catalogue.
+
+Templates hold page text; flash messages, error pages and API errors come from here, so the wording
+stays consistent and can be reviewed (or translated) in one place rather than scattered in views.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # sign-in
+    "login.required": "请先登录。",
+    "login.bad_credentials": "用户名或密码错误。",
+    "login.disabled": "该账号已停用，请联系管理员。",
+    "login.locked": "登录失败次数过多，请 {minutes} 分钟后再试。",
+    "login.welcome": "欢迎回来，{name}。",
+    "login.logged_out": "您已安全退出。",
+    "login.expired": "会话已过期，请重新登录。",
+    # account
+    "account.password_changed": "密码已修改，其他设备上的登录已失效。",
+    "account.password_wrong": "当前密码不正确。",
+    "account.token_created": "新的 API 令牌已生成，旧令牌立即失效。请马上复制保存，离开本页后将无法再次查看。",
+    "account.token_revoked": "API 令牌已撤销。",
+    # admin
+    "admin.user_created": "已创建用户 {username}。",
+    "admin.user_updated": "已保存用户 {username}。",
+    "admin.username_taken": "用户名 {username} 已被使用。",
+    "admin.password_reset": "已重置 {username} 的密码，该用户所有登录会话已失效。",
+    "admin.team_created": "已创建团队 {name}。",
+    "admin.team_updated": "已保存团队 {name}。",
+    "admin.team_name_taken": "团队名称 {name} 已存在。",
+    "admin.supervisor_required": "所选负责人必须是主管角色。",
+    "admin.cannot_demote_self": "不能停用自己或取消自己的管理员角色。",
+    "admin.team_only_for_trainees": "只有学员归属团队；主管请在团队设置中指定为负责人。",
+    # competency
+    "evidence.corrected": "已记录更正，原记录保留以便追溯。",
+    "evidence.already_superseded": "这条记录已被更正过，请更正最新的那一条。",
+    # errors
+    "error.400": "请求无法处理，请检查填写的内容后重试。",
+    "error.csrf": (
+        "表单已失效（可能是页面停留过久或在别处退出了登录）。请返回上一页刷新后再提交，已填写的内容请先复制保存。"
+    ),
+    "error.403": "您没有权限访问这个页面。",
+    "error.404": "找不到您要访问的页面或记录。",
+    "error.405": "不支持这种访问方式。",
+    "error.413": "提交的内容太大，已被拒绝。请缩短内容或拆分后再提交。",
+    "error.429": "操作过于频繁，请稍后再试。",
+    "error.500": "服务器出了点问题，您的操作没有完成。请稍后重试；如果问题持续，请联系管理员。",
+    # API
+    "api.unauthorized": "缺少或无效的 API 令牌 (Authorization: Bearer …)。",
+    "api.forbidden": "该令牌的用户无权执行此操作。",
+    "api.not_found": "资源不存在。",
+    "api.bad_json": "请求体必须是 JSON 对象。",
+}
+
+ROLE_LABELS = {"trainee": "学员", "supervisor": "主管", "hr": "人力", "admin": "管理员"}
+
+MASTERY_LABELS = {
+    "decaying_average": "衰减平均 (最近一次占 65%)",
+    "most_recent": "最近一次",
+    "highest": "最高分",
+    "mean": "平均分",
+}
+
+SOURCE_LABELS = {
+    "demo": "示例数据",
+    "correction": "更正",
+    "supervisor": "主管评定",
+    "practice": "话术练习",
+    "course": "微课程",
+    "quiz": "课程测验",
+    "exam": "考试",
+    "typing": "打字测试",
+    "roleplay": "情景演练",
+    "weekly": "每周一题",
+}
+
+
+def msg(key: str, **values: object) -> str:
+    return MESSAGES[key].format(**values)

@@ -1,0 +1,121 @@
+"""Write validated content into the database in one transaction: everything changes or nothing does.
+
+Sync is idempotent (running it twice changes nothing the second time) and never deletes history:
+an indicator that leaves the model file is retired, and a weight change becomes a new weight-set
+version while the old version is kept so earlier indices can still be explained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from .accounts.models import Grade
+from .competency.models import Indicator, IndicatorWeight, WeightSet
+from .content import CompetencyModel, ContentSet, GradeDef
+from .extensions import db
+
+
+@dataclass
+class SyncReport:
+    changes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.changes.append(text)
+
+
+def weights_fingerprint(model: CompetencyModel) -> str:
+    """Identity of a weight set: the tree and its numbers, not comments or descriptions."""
+    parts = [f"{g.id}={g.weight:.4f}" for g in model.groups]
+    parts += [f"{g.id}/{i.id}={i.weight:.4f}/{i.combined:.4f}" for g in model.groups for i in g.indicators]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _sync_grades(grades: tuple[GradeDef, ...], report: SyncReport) -> None:
+    existing = {g.code: g for g in db.session.scalars(select(Grade))}
+    for definition in grades:
+        row = existing.get(definition.code)
+        values = {
+            "name": definition.name,
+            "rank": definition.rank,
+            "min_tenure_months": definition.min_tenure_months,
+            "summary": definition.summary,
+        }
+        if row is None:
+            db.session.add(Grade(code=definition.code, **values))
+            report.note(f"grade {definition.code}: added")
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            report.note(f"grade {definition.code}: updated")
+
+
+def _sync_indicators(model: CompetencyModel, report: SyncReport) -> None:
+    existing = {i.id: i for i in db.session.scalars(select(Indicator))}
+    wanted: dict[str, dict] = {}
+    for g_pos, group in enumerate(model.groups):
+        wanted[group.id] = {
+            "name": group.name, "description": group.description, "level": 1, "parent_id": None,
+            "position": g_pos, "retired": False,
+        }
+        for i_pos, ind in enumerate(group.indicators):
+            wanted[ind.id] = {
+                "name": ind.name, "description": ind.description, "level": 2, "parent_id": group.id,
+                "position": i_pos, "retired": False,
+            }
+    for ident, values in wanted.items():
+        row = existing.get(ident)
+        if row is None:
+            db.session.add(Indicator(id=ident, **values))
+            report.note(f"indicator {ident}: added")
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            report.note(f"indicator {ident}: updated")
+    for ident, row in existing.items():
+        if ident not in wanted and not row.retired:
+            row.retired = True
+            report.note(f"indicator {ident}: retired (its evidence is kept)")
+    db.session.flush()
+
+
+def _sync_weights(model: CompetencyModel, report: SyncReport) -> None:
+    fingerprint = weights_fingerprint(model)
+    latest = db.session.scalar(
+        select(WeightSet).where(WeightSet.source == "model_file").order_by(WeightSet.version.desc()).limit(1)
+    )
+    if latest is not None and latest.content_hash == fingerprint:
+        if db.session.scalar(select(func.count()).select_from(WeightSet).where(WeightSet.active.is_(True))) == 0:
+            latest.active = True
+            report.note(f"weight set v{latest.version}: activated")
+        return
+    version = (db.session.scalar(select(func.max(WeightSet.version))) or 0) + 1
+    for active in db.session.scalars(select(WeightSet).where(WeightSet.active.is_(True))):
+        active.active = False
+    weight_set = WeightSet(
+        version=version, label=model.name, source="model_file", content_hash=fingerprint, active=True
+    )
+    for group in model.groups:
+        weight_set.weights.append(IndicatorWeight(indicator_id=group.id, weight=group.weight))
+        for ind in group.indicators:
+            weight_set.weights.append(IndicatorWeight(indicator_id=ind.id, weight=ind.weight, combined=ind.combined))
+    db.session.add(weight_set)
+    report.note(f"weight set v{version}: created from the model file and activated")
+
+
+def sync_content(content: ContentSet) -> SyncReport:
+    """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
+    content.require_valid()
+    report = SyncReport()
+    try:
+        _sync_grades(content.grades, report)
+        if content.model is not None:
+            _sync_indicators(content.model, report)
+            _sync_weights(content.model, report)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report

@@ -1,0 +1,53 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, url_for
+
+from . import messages
+from .accounts.services import tenure_months
+from .forms import ActionForm
+
+
+def install(app: Flask) -> None:
+    zone = ZoneInfo(app.config.get("TIMEZONE", os.environ.get("TRAINER_TIMEZONE", "Asia/Shanghai")))
+
+    @app.template_filter("localtime")
+    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None:
+            return "—"
+        return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+
+    @app.template_filter("score")
+    def score(value: float | None, places: int = 1) -> str:
+        return "—" if value is None else f"{value:.{places}f}"
+
+    @app.template_filter("pct")
+    def pct(value: float | None, places: int = 0) -> str:
+        return "—" if value is None else f"{value * 100:.{places}f}%"
+
+    @app.template_filter("tenure")
+    def tenure(hire_date) -> str:
+        months = tenure_months(hire_date)
+        return "—" if months is None else str(months)
+
+    @app.template_global()
+    def static_url(filename: str) -> str:
+        """Cache-busting URL: the file's modification time changes the query string."""
+        path = os.path.join(app.static_folder or "", filename)
+        try:
+            version = int(os.path.getmtime(path))
+        except OSError:
+            version = 0
+        return url_for("static", filename=filename, v=version)
+
+    app.jinja_env.globals.update(
+        ROLE_LABELS=messages.ROLE_LABELS,
+        MASTERY_LABELS=messages.MASTERY_LABELS,
+        SOURCE_LABELS=messages.SOURCE_LABELS,
+        action_form=ActionForm,
+    )
