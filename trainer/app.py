@@ -44,11 +44,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .competency import models as _competency_models  # noqa: F401
     from .competency.views import bp as competency_bp
     from .home.views import bp as home_bp
+    from .practice import models as _practice_models  # noqa: F401
+    from .practice.views import bp as practice_bp
+    from .practice.views import rules_bp
 
     auth.install(app)
     errors.install(app)
     templating.install(app)
-    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, api_bp):
+    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
     access.install(app)

@@ -12,9 +12,71 @@ from .content import ContentInvalid, load_content
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(score_command)
     app.cli.add_command(content_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo_command)
+
+
+# --- score -------------------------------------------------------------------------------------------
+
+
+@click.command("score", help="为回复评分: 读入 JSON Lines (或 --format csv), 每条输出一行 JSON 评分报告。")
+@click.option("--script", "script", default=None, help="默认话术类型 (每条记录可用 script 字段覆盖)")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
+              help="规则目录 (默认 question_bank/phrases)")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@with_appcontext
+def score_command(script: str | None, rules_dir: str | None, fmt: str, source: str) -> None:
+    import json
+    import os
+    from pathlib import Path
+
+    from .scoring import load_rules
+    from .scoring.batch import score_csv, score_jsonl
+
+    folder = Path(rules_dir) if rules_dir else current_app.config["CONTENT_ROOT"] / "question_bank" / "phrases"
+    rules, errors = load_rules(folder)
+    if rules is None:
+        for error in errors:
+            click.echo(str(error), err=True)
+        sys.exit(2)
+    if script is not None and script not in rules.scripts:
+        raise click.BadParameter(f"unknown script type {script!r} (known: {', '.join(rules.scripts)})")
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 - closed below
+    failed = False
+    try:
+        size = os.fstat(stream.fileno()).st_size if source != "-" else 0
+        show_bar = sys.stderr.isatty() and size > 512 * 1024
+        with click.progressbar(length=size, file=sys.stderr, label="scoring") if show_bar else _NoBar() as bar:
+            def lines():
+                for raw in stream:
+                    bar.update(len(raw))
+                    yield raw
+
+            results = score_csv(stream.read(), rules, script) if fmt == "csv" else score_jsonl(lines(), rules, script)
+            out = sys.stdout.buffer
+            for result in results:
+                failed = failed or "error" in result
+                # "replace": a lone surrogate from a JSON escape must not abort the whole run.
+                out.write((json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8", "replace"))
+            out.flush()
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    sys.exit(1 if failed else 0)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, _n: int) -> None:
+        pass
 
 
 # --- content -----------------------------------------------------------------------------------------

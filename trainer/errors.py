@@ -10,10 +10,11 @@ from . import messages
 from .extensions import db
 
 
-def _render(code: int, key: str):
+def _render(code: int, key: str, text: str | None = None):
+    text = text or messages.msg(key)
     if request.path.startswith("/api/"):
-        return jsonify({"error": messages.msg(key), "status": code}), code
-    return render_template("errors/error.html", code=code, message=messages.msg(key)), code
+        return jsonify({"error": text, "status": code}), code
+    return render_template("errors/error.html", code=code, message=text), code
 
 
 def install(app: Flask) -> None:
@@ -27,7 +28,9 @@ def install(app: Flask) -> None:
         key = f"error.{code}"
         if key not in messages.MESSAGES:
             key = "error.400" if 400 <= code < 500 else "error.500"
-        return _render(code, key)
+        # A view may abort with its own (catalogue) message; Werkzeug's English default is never shown.
+        custom = err.description if err.description != type(err).description else None
+        return _render(code, key, custom)
 
     @app.errorhandler(InternalServerError)
     def _internal(_err):

@@ -34,6 +34,19 @@ MESSAGES: dict[str, str] = {
     # competency
     "evidence.corrected": "已记录更正，原记录保留以便追溯。",
     "evidence.already_superseded": "这条记录已被更正过，请更正最新的那一条。",
+    # practice and rules
+    "practice.no_rules": "话术规则尚未加载，请管理员运行 trainer content sync。",
+    "practice.unknown_script": "未知的话术类型，请重新选择。",
+    "practice.too_long": "回复不能超过 {limit} 字。",
+    "rules.draft_invalid": "磁盘上的规则文件有错误，未能加载（生效中的规则不受影响）。",
+    # scoring interface errors (CLI and API)
+    "score.bad_json": "这一行不是有效的 JSON 对象。",
+    "score.not_utf8": "这一行不是 UTF-8 编码。",
+    "score.no_text": "缺少 text 字段 (字符串)。",
+    "score.not_text": "text 必须是字符串。",
+    "score.too_long": "text 超过 {limit} 字，已拒绝。",
+    "score.unknown_script": "未知的话术类型 {script!r}。",
+    "score.bad_script": "script 必须是字符串。",
     # errors
     "error.400": "请求无法处理，请检查填写的内容后重试。",
     "error.csrf": (
@@ -44,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "error.405": "不支持这种访问方式。",
     "error.413": "提交的内容太大，已被拒绝。请缩短内容或拆分后再提交。",
     "error.429": "操作过于频繁，请稍后再试。",
+    "error.503": "服务暂时不可用，请稍后再试。",
     "error.500": "服务器出了点问题，您的操作没有完成。请稍后重试；如果问题持续，请联系管理员。",
     # API
     "api.unauthorized": "缺少或无效的 API 令牌 (Authorization: Bearer …)。",
@@ -73,6 +87,25 @@ SOURCE_LABELS = {
     "roleplay": "情景演练",
     "weekly": "每周一题",
 }
+
+
+HIT_STATUS_LABELS = {
+    "counted": "计入",
+    "quoted": "在引号内，是客户的原话，不计入",
+    "word_boundary": "只是某个词的一部分（「{detail}」），不计入",
+    "allowed_context": "处在允许的语境「{detail}」中，不计入",
+    "not_alone": "规则只针对单独成句的用法，这里是「{detail}」，不计入",
+    "clause_too_long": "规则只针对短句，这里的分句「{detail}」较长，不计入",
+}
+
+MISSING_REASON_LABELS = {
+    "absent": "没有出现",
+    "position": "出现了但位置不对",
+}
+
+SEVERITY_LABELS = {"minor": "轻微", "major": "严重", "critical": "恶劣"}
+
+POSITION_LABELS = {"anywhere": "任意位置", "first_sentence": "第一句", "last_sentence": "最后一句"}
 
 
 def msg(key: str, **values: object) -> str:

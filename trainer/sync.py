@@ -16,6 +16,7 @@ from .accounts.models import Grade
 from .competency.models import Indicator, IndicatorWeight, WeightSet
 from .content import CompetencyModel, ContentSet, GradeDef
 from .extensions import db
+from .practice.models import PhraseRuleSet
 
 
 @dataclass
@@ -105,6 +106,25 @@ def _sync_weights(model: CompetencyModel, report: SyncReport) -> None:
     report.note(f"weight set v{version}: created from the model file and activated")
 
 
+def _sync_rules(content: ContentSet, report: SyncReport) -> None:
+    """Keep the rule texts in the database; the newest valid version becomes the one in force."""
+    if content.rules is None:
+        return
+    version = content.rules.version
+    active = db.session.scalar(select(PhraseRuleSet).where(PhraseRuleSet.active.is_(True)))
+    if active is not None and active.version == version:
+        return
+    row = db.session.scalar(select(PhraseRuleSet).where(PhraseRuleSet.version == version))
+    if active is not None:
+        active.active = False
+    if row is None:
+        db.session.add(PhraseRuleSet(version=version, texts=dict(content.rule_texts), active=True))
+        report.note(f"phrase rules {version}: loaded and in force")
+    else:
+        row.active = True
+        report.note(f"phrase rules {version}: back in force")
+
+
 def sync_content(content: ContentSet) -> SyncReport:
     """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
     content.require_valid()
@@ -114,6 +134,7 @@ def sync_content(content: ContentSet) -> SyncReport:
         if content.model is not None:
             _sync_indicators(content.model, report)
             _sync_weights(content.model, report)
+        _sync_rules(content, report)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -49,5 +49,9 @@ def install(app: Flask) -> None:
         ROLE_LABELS=messages.ROLE_LABELS,
         MASTERY_LABELS=messages.MASTERY_LABELS,
         SOURCE_LABELS=messages.SOURCE_LABELS,
+        HIT_STATUS_LABELS=messages.HIT_STATUS_LABELS,
+        MISSING_REASON_LABELS=messages.MISSING_REASON_LABELS,
+        POSITION_LABELS=messages.POSITION_LABELS,
+        SEVERITY_LABELS=messages.SEVERITY_LABELS,
         action_form=ActionForm,
     )

@@ -6,7 +6,7 @@ browser tab signed in to the web UI cannot be tricked into calling it.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -16,6 +16,8 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..competency import services as competency
 from ..extensions import db
+from ..practice import services as practice
+from ..scoring.batch import score_object
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -25,7 +27,8 @@ _ERROR_KEYS = {400: "api.bad_json", 401: "api.unauthorized", 403: "api.forbidden
 @bp.errorhandler(HTTPException)
 def _json_error(err: HTTPException):
     key = _ERROR_KEYS.get(err.code or 500, f"error.{err.code}")
-    text = messages.MESSAGES.get(key, err.description)
+    custom = err.description if err.description != type(err).description else None
+    text = custom or messages.MESSAGES.get(key, messages.MESSAGES["error.500"])
     return jsonify({"error": text, "status": err.code}), err.code
 
 
@@ -78,3 +81,22 @@ def agent_profile(agent_id: int):
             for row in group.indicators
         ],
     })
+
+
+@bp.route("/score", methods=["POST"])
+@allow()
+def score():
+    """Score one reply: `{"id", "text", "script"}` in, the same report as `trainer score` out."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    try:
+        rules = practice.rules_in_force()
+    except practice.RulesNotLoaded:
+        abort(503, messages.msg("practice.no_rules"))
+    result = score_object(body, rules)
+    if "error" in result:
+        return jsonify({**result, "status": 413 if result["code"] == "too_long" else 400}), (
+            413 if result["code"] == "too_long" else 400
+        )
+    return jsonify(result)

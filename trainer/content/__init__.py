@@ -6,14 +6,19 @@ Nothing here touches Flask or the database: the result is frozen dataclasses plu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .competency import CompetencyModel, GradeDef, load_grades, load_model
 from .errors import ContentError, ContentInvalid, display_path
 
+if TYPE_CHECKING:
+    from ..scoring.rules import RuleSet
+
 MODEL_FILE = Path("question_bank/competency/model.yaml")
 GRADES_FILE = Path("question_bank/competency/grades.yaml")
+PHRASES_DIR = Path("question_bank/phrases")
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,8 @@ class ContentSet:
     model: CompetencyModel | None
     grades: tuple[GradeDef, ...]
     errors: tuple[ContentError, ...]
+    rules: RuleSet | None = None
+    rule_texts: dict[str, str] = field(default_factory=dict)  # what the database keeps of the rules
 
     def require_valid(self) -> ContentSet:
         if self.errors:
@@ -52,7 +59,19 @@ def load_content(root: Path) -> ContentSet:
     else:
         errors.append(ContentError(shown(GRADES_FILE), 1, "找不到职级文件"))
 
-    return ContentSet(root=root, model=model, grades=grades, errors=tuple(sorted(errors)))
+    from ..scoring.rules import read_rule_texts, rules_from_texts  # scoring builds on this package's helpers
+
+    prefix = shown(PHRASES_DIR) + "/"
+    rule_texts, problems = read_rule_texts(root / PHRASES_DIR, prefix)
+    rules = None
+    if not problems:
+        indicators = model.indicator_ids if model else None
+        rules, problems = rules_from_texts(rule_texts, indicator_ids=indicators, shown_prefix=prefix)
+    errors += problems
+
+    return ContentSet(
+        root=root, model=model, grades=grades, errors=tuple(sorted(errors)), rules=rules, rule_texts=rule_texts
+    )
 
 
 __all__ = ["CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "GradeDef", "load_content"]

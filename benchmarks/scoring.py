@@ -1,0 +1,167 @@
+"""Reply-scorer throughput against a naive baseline, on one core, in the same run.
+
+    .venv/bin/python benchmarks/scoring.py [--count 100000] [--baseline-count N] [--seed 1]
+
+The corpus is generated from the rule files themselves (polite phrases, banned phrases, their allowed
+contexts, suggested wordings, the prescribed polite phrases), mixed with the acceptance replies when
+../shared/acceptance is present, in Simplified and Traditional, half- and full-width, with stray
+spaces, 10–300 characters long, over every script type.
+
+The baseline scores the same way but finds candidates naively: `jieba.lcut` of the whole reply and a
+substring search for every phrase (and every pattern over the whole text). Both scorers must give
+identical reports on the acceptance cases; the script checks that before timing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jieba
+import opencc
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trainer.scoring import load_rules, score  # noqa: E402
+from trainer.scoring.matcher import Layout, Matcher, _drop_overlaps  # noqa: E402
+
+ACCEPTANCE = ROOT.parent / "shared" / "acceptance"
+
+
+class NaiveMatcher(Matcher):
+    """Segment the whole reply with jieba, then search every phrase and pattern one by one."""
+
+    def __init__(self, rules):
+        super().__init__(rules)
+        self.literals = [(lit, "group", g) for g in rules.groups.values() for lit in g.literals]
+        self.literals += [(lit, "banned", b) for b in rules.banned for lit in b.literals]
+        self.patterns = [(p, "group", g) for g in rules.groups.values() for p in g.patterns]
+        self.patterns += [(p, "banned", b) for b in rules.banned for p in b.patterns]
+        self._edges: frozenset[int] = frozenset()
+        self._words: list[tuple[str, int, int]] = []
+
+    def find(self, norm, layout=None):
+        text = norm.text
+        if not text:
+            return []
+        layout = layout or Layout(norm)
+        self._words, position = [], 0
+        for word in jieba.lcut(text, HMM=False):
+            self._words.append((word, position, position + len(word)))
+            position += len(word)
+        self._edges = frozenset(edge for _, a, b in self._words for edge in (a, b))
+        spans = {}
+        for literal, kind, rule in self.literals:
+            start = text.find(literal)
+            while start >= 0:
+                spans.setdefault((kind, id(rule), start, start + len(literal)), (kind, rule))
+                start = text.find(literal, start + 1)
+        for pattern, kind, rule in self.patterns:
+            for s_start, s_end in layout.sentences or [(0, len(text))]:
+                for match in pattern.regex.finditer(text, s_start, s_end):
+                    if match.end() > match.start():
+                        spans.setdefault((kind, id(rule), match.start(), match.end()), (kind, rule))
+        hits = [self._judge(kind, rule, start, end, layout)
+                for (_, _, start, end), (kind, rule) in sorted(spans.items(), key=lambda kv: (kv[0][2], -kv[0][3]))]
+        return _drop_overlaps(hits)
+
+    def inside_word(self, text, start, end, sentence):
+        if start in self._edges and end in self._edges:
+            return None
+        return next((w for w, a, b in self._words if a < start < b or a < end < b), None)
+
+
+def corpus(rules, count: int, rng: random.Random) -> list[tuple[str, str]]:
+    pieces = [text for text, _ in rules.prescribed]
+    pieces += [b.suggestion for b in rules.banned]
+    pieces += [lit for g in rules.groups.values() for lit in g.literals]
+    pieces += [lit for b in rules.banned for lit in b.literals]
+    pieces += [c.source.replace("…", "这个时间") for b in rules.banned for c in b.allow]
+    for name in ("scoring_cases.yaml", "real_jddc_cases.yaml"):
+        if (ACCEPTANCE / name).is_file():
+            pieces += [case["text"] for case in yaml.safe_load((ACCEPTANCE / name).read_text(encoding="utf-8"))]
+    to_trad = opencc.OpenCC("s2t")
+    scripts = list(rules.scripts)
+    replies = []
+    for _ in range(count):
+        target = rng.randint(10, 300)
+        parts, length = [], 0
+        while length < target:
+            piece = rng.choice(pieces)
+            parts.append(piece)
+            length += len(piece) + 1
+        text = "，".join(parts)[:target]
+        roll = rng.random()
+        if roll < 0.25:
+            text = to_trad.convert(text)
+        elif roll < 0.35:
+            text = text.translate({ord(","): "，", ord("?"): "？", ord("!"): "！"})
+        elif roll < 0.45:
+            text = re.sub(r"(.)", lambda m: m.group(1) + (" " if rng.random() < 0.1 else ""), text)
+        replies.append((text, rng.choice(scripts)))
+    return replies
+
+
+def timed(replies, rules, matcher=None) -> tuple[float, list[float]]:
+    latencies = []
+    began = time.perf_counter()
+    for text, script in replies:
+        t0 = time.perf_counter()
+        score(text, script, rules, matcher=matcher)
+        latencies.append(time.perf_counter() - t0)
+    return time.perf_counter() - began, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="reply-scorer benchmark")
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--baseline-count", type=int, default=None, help="replies for the baseline (default: all)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    rules, errors = load_rules(ROOT / "question_bank" / "phrases")
+    if errors:
+        sys.exit("\n".join(map(str, errors)))
+    naive = NaiveMatcher(rules)
+
+    cases = []
+    for name in ("scoring_cases.yaml", "real_jddc_cases.yaml"):
+        if (ACCEPTANCE / name).is_file():
+            cases += yaml.safe_load((ACCEPTANCE / name).read_text(encoding="utf-8"))
+    differ = [c["id"] for c in cases
+              if score(c["text"], c.get("script"), rules).to_dict() != score(
+                  c["text"], c.get("script"), rules, matcher=naive).to_dict()]
+    print(f"acceptance cases: {len(cases)} scored, {len(differ)} differ between scorer and baseline {differ[:5]}")
+
+    rng = random.Random(args.seed)
+    replies = corpus(rules, args.count, rng)
+    print(f"corpus: {len(replies)} replies, {sum(len(t) for t, _ in replies) / len(replies):.0f} characters on "
+          f"average, {len(rules.scripts)} script types, rules {rules.version}")
+    timed(replies[:2000], rules)  # warm caches the way a long-running process has them
+
+    elapsed, latencies = timed(replies, rules)
+    baseline = replies[: args.baseline_count] if args.baseline_count else replies
+    b_elapsed, b_latencies = timed(baseline, rules, naive)
+
+    def line(name, n, seconds, lat):
+        long = [t for (text, _), t in zip(replies, lat, strict=False) if len(text) >= 280]
+        p99_long = statistics.quantiles(long, n=100)[98] * 1e6 if len(long) > 100 else float("nan")
+        print(f"{name:9s} {n / seconds:9.0f} replies/s  {seconds / n * 1e6:7.1f} µs/reply  "
+              f"p50 {statistics.median(lat) * 1e6:6.1f} µs  p99 {statistics.quantiles(lat, n=100)[98] * 1e6:7.1f} µs  "
+              f"p99 (280–300 chars) {p99_long:7.1f} µs")
+
+    line("scorer", len(replies), elapsed, latencies)
+    line("baseline", len(baseline), b_elapsed, b_latencies)
+    print(f"speed-up: {(len(replies) / elapsed) / (len(baseline) / b_elapsed):.1f}× the baseline's throughput")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Practice rules: which phrase rules are in force, scoring a trainee's reply, and what it is evidence of."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..competency import services as competency
+from ..content import ContentError, load_content
+from ..extensions import db
+from ..scoring import RuleSet, ScoreReport, rules_from_texts, score
+from ..scoring.privacy import mask
+from .models import PhraseRuleSet, PracticeAttempt
+
+_COMPILED: dict[str, RuleSet] = {}
+
+
+class RulesNotLoaded(Exception):
+    """No rule set has been synced yet (`trainer content sync`)."""
+
+
+def rules_in_force() -> RuleSet:
+    """The active rule set, compiled once per process and version."""
+    row = db.session.execute(
+        select(PhraseRuleSet.version, PhraseRuleSet.id).where(PhraseRuleSet.active.is_(True))
+    ).first()
+    if row is None:
+        raise RulesNotLoaded
+    version, row_id = row
+    rules = _COMPILED.get(version)
+    if rules is None:
+        texts = db.session.get(PhraseRuleSet, row_id).texts
+        rules, errors = rules_from_texts(texts)
+        if rules is None:  # synced rules were valid when stored; only a code change could break them
+            raise RulesNotLoaded(errors)
+        _COMPILED.clear()
+        _COMPILED[version] = rules
+    return rules
+
+
+def draft_rules() -> tuple[RuleSet | None, list[ContentError]]:
+    """The rule files on disk as they are now, for testing before `trainer content sync` puts them in force."""
+    content = load_content(current_app.config["CONTENT_ROOT"])
+    phrase_errors = [e for e in content.errors if "/phrases/" in f"/{e.path}"]
+    return (content.rules, phrase_errors) if content.rules else (None, phrase_errors or list(content.errors))
+
+
+def script_choices(rules: RuleSet) -> list[tuple[str, str]]:
+    return [(s.id, s.name) for s in rules.scripts.values()]
+
+
+@dataclass(frozen=True)
+class EvidenceValue:
+    indicator: str
+    value: float
+
+
+def evidence_values(report: ScoreReport, rules: RuleSet) -> list[EvidenceValue]:
+    """What a scored reply says about the agent.
+
+    The reply's score counts for each indicator of its script type; each banned phrase also counts
+    against the indicator it belongs to (100 minus the penalties of that indicator's phrases), so
+    "烦死人了" shows up under 自我管理能力 even in a reply scored for 人际沟通能力.
+    """
+    values = {indicator: report.score for indicator in rules.script(report.script).indicators}
+    penalties: dict[str, float] = defaultdict(float)
+    for hit in report.banned:
+        if hit.indicator:
+            penalties[hit.indicator] += rules.scoring.severity_penalty[hit.severity]
+    for indicator, penalty in penalties.items():
+        values[indicator] = min(values.get(indicator, 100.0), max(0.0, 100.0 - penalty))
+    return [EvidenceValue(k, v) for k, v in values.items()]
+
+
+def practise(user: User, *, script: str, text: str, prompt: str = "", context: str = "") -> PracticeAttempt:
+    """Score a reply, keep it (personal data masked) and record it as evidence for the trainee."""
+    rules = rules_in_force()
+    report = score(text, script, rules)
+    attempt = PracticeAttempt(
+        user_id=user.id, script=report.script, context=context[:120], prompt=prompt, text=mask(text),
+        score=report.score, passed=report.passed, report=report.to_dict(), rules_version=report.rules_version,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    for item in evidence_values(report, rules):
+        competency.record_evidence(
+            agent=user, indicator_id=item.indicator, value=item.value, source_kind="practice",
+            source_id=str(attempt.id), note=rules.script(report.script).name, commit=False,
+        )
+    db.session.commit()
+    return attempt
+
+
+def recent_attempts(user: User, limit: int = 10) -> list[PracticeAttempt]:
+    return list(db.session.scalars(
+        select(PracticeAttempt).where(PracticeAttempt.user_id == user.id)
+        .order_by(PracticeAttempt.created_at.desc(), PracticeAttempt.id.desc()).limit(limit)
+    ))
+
+
+def get_attempt(attempt_id: int) -> PracticeAttempt | None:
+    return db.session.get(PracticeAttempt, attempt_id)

@@ -1,0 +1,153 @@
+"""Score a reply: the polite groups its script type requires, the banned phrases it must not contain.
+
+The weights (pass line, penalty per missing group and per severity, the cap for critical phrases)
+come from question_bank/phrases/scoring.yaml, not from this code, and every report carries the
+version of the rules that produced it so a stored score can always be explained and reproduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .matcher import QUOTED, Hit, Layout, Matcher, matcher_for
+from .normalize import normalize
+from .rules import Banned, Group, RuleSet
+
+
+class ScoringError(ValueError):
+    """The input cannot be scored; `code` says why (the message catalogue lives with the callers)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class BannedHit:
+    phrase: str
+    matched: str
+    start: int  # code-point offsets in the ORIGINAL text
+    end: int
+    severity: str
+    suggestion: str
+    indicator: str
+
+    def to_dict(self) -> dict:
+        return {"phrase": self.phrase, "matched": self.matched, "start": self.start, "end": self.end,
+                "severity": self.severity, "suggestion": self.suggestion}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupHit:
+    group: str
+    matched: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"group": self.group, "matched": self.matched, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    group: str
+    reason: str  # "absent" or "position"
+    where: str  # the position the script requires
+    penalty: float
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    score: float
+    passed: bool
+    critical: bool
+    script: str
+    banned: tuple[BannedHit, ...]
+    found: tuple[GroupHit, ...]  # every polite phrase found, required by the script or not
+    missing: tuple[Missing, ...]
+    quoted: tuple[BannedHit, ...]  # banned phrases inside quotation marks: the customer's words
+    rules_version: str
+    hits: tuple[Hit, ...] = ()  # every candidate with its status, for the rule tester
+
+    def to_dict(self, ident: object = None) -> dict:
+        """The JSON shape of DESIGN.md's interface (`required` lists the groups found)."""
+        return {
+            "id": ident,
+            "score": self.score,
+            "passed": self.passed,
+            "critical": self.critical,
+            "script": self.script,
+            "banned": [b.to_dict() for b in self.banned],
+            "required": [g.to_dict() for g in self.found],
+            "missing": [m.group for m in self.missing],
+            "missing_detail": [{"group": m.group, "reason": m.reason, "where": m.where} for m in self.missing],
+            "quoted": [b.to_dict() for b in self.quoted],
+            "rules_version": self.rules_version,
+        }
+
+
+def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | None = None) -> ScoreReport:
+    """Score `text` as a reply of type `script` (None = "any").
+
+    Any string can be scored (an empty one reports every required group missing). The length limit
+    of `scoring.yaml` is applied by the interfaces that accept replies, which refuse longer input.
+    """
+    if not isinstance(text, str):
+        raise ScoringError("not_text", "text must be a string")
+    script_id = script or "any"
+    if script_id not in rules.scripts:
+        raise ScoringError("unknown_script", f"unknown script type {script_id!r}")
+    norm = normalize(text)
+    layout = Layout(norm)
+    hits = (matcher or matcher_for(rules)).find(norm, layout)
+
+    def original(hit: Hit) -> tuple[str, int, int]:
+        start, end = norm.original_span(hit.start, hit.end)
+        return text[start:end], start, end
+
+    banned, quoted, found = [], [], []
+    first_sentence: dict[str, bool] = {}
+    last_sentence: dict[str, bool] = {}
+    last_index = len(layout.sentences) - 1
+    for hit in hits:
+        matched, start, end = original(hit)
+        if hit.kind == "banned" and (hit.counted or hit.status == QUOTED):
+            rule: Banned = hit.rule  # type: ignore[assignment]
+            item = BannedHit(rule.phrase, matched, start, end, rule.severity, rule.suggestion, rule.indicator)
+            (banned if hit.counted else quoted).append(item)
+        elif hit.kind == "group" and hit.counted:
+            group: Group = hit.rule  # type: ignore[assignment]
+            found.append(GroupHit(group.id, matched, start, end))
+            index = layout.sentence_index(hit.start)
+            first_sentence[group.id] = first_sentence.get(group.id, False) or index == 0
+            last_sentence[group.id] = last_sentence.get(group.id, False) or index == last_index
+
+    missing = []
+    for requirement in rules.scripts[script_id].requires:
+        group_id, where = requirement.group, requirement.where
+        if group_id not in first_sentence:
+            missing.append(Missing(group_id, "absent", where, requirement.penalty))
+        elif (where == "first_sentence" and not first_sentence[group_id]) or (
+            where == "last_sentence" and not last_sentence[group_id]
+        ):
+            missing.append(Missing(group_id, "position", where, requirement.penalty / 2))
+
+    weights = rules.scoring
+    value = 100.0 - sum(m.penalty for m in missing) - sum(weights.severity_penalty[b.severity] for b in banned)
+    value = max(0.0, min(100.0, value))
+    critical = any(b.severity == "critical" for b in banned)
+    if critical:
+        value = min(value, weights.critical_cap)
+    value = round(value, 1)
+    return ScoreReport(
+        score=value,
+        passed=value >= weights.pass_line and not critical,
+        critical=critical,
+        script=script_id,
+        banned=tuple(banned),
+        found=tuple(found),
+        missing=tuple(missing),
+        quoted=tuple(quoted),
+        rules_version=rules.version,
+        hits=tuple(hits),
+    )
