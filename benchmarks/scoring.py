@@ -2,10 +2,12 @@
 
     .venv/bin/python benchmarks/scoring.py [--count 100000] [--baseline-count N] [--seed 1]
 
-The corpus is generated from the rule files themselves (polite phrases, banned phrases, their allowed
-contexts, suggested wordings, the prescribed polite phrases), mixed with the acceptance replies when
-../shared/acceptance is present, in Simplified and Traditional, half- and full-width, with stray
-spaces, 10–300 characters long, over every script type.
+The corpus mixes ordinary service sentences (from the repository's courses and questions, and from
+../shared/reference when it is there) with phrasings built from the rule files themselves (polite and
+banned phrases, allowed contexts, suggested wordings, the prescribed polite phrases) and, when
+../shared/acceptance is there, its replies: 70 % ordinary sentences by default (`--neutral-share`),
+in Simplified and Traditional, half- and full-width, with stray spaces, 10–300 characters long, over
+every script type.
 
 The baseline scores the same way but finds candidates naively: `jieba.lcut` of the whole reply and a
 substring search for every phrase (and every pattern over the whole text). Both scorers must give
@@ -33,6 +35,7 @@ from trainer.scoring import load_rules, score  # noqa: E402
 from trainer.scoring.matcher import Layout, Matcher, _drop_overlaps  # noqa: E402
 
 ACCEPTANCE = ROOT.parent / "shared" / "acceptance"
+REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 class NaiveMatcher(Matcher):
@@ -78,15 +81,30 @@ class NaiveMatcher(Matcher):
         return next((w for w, a, b in self._words if a < start < b or a < end < b), None)
 
 
-def corpus(rules, count: int, rng: random.Random) -> list[tuple[str, str]]:
-    pieces = [text for text, _ in rules.prescribed]
-    pieces += [b.suggestion for b in rules.banned]
-    pieces += [lit for g in rules.groups.values() for lit in g.literals]
-    pieces += [lit for b in rules.banned for lit in b.literals]
-    pieces += [c.source.replace("…", "这个时间") for b in rules.banned for c in b.allow]
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"[。！？!?\n]", text) if 6 <= len(s.strip()) <= 80]
+
+
+def neutral_sentences() -> list[str]:
+    """Ordinary service-desk sentences: the repository's courses and questions, and the reference documents."""
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "courses").glob("*/*.md")]
+    texts += [p.read_text(encoding="utf-8") for p in (ROOT / "question_bank" / "questions").glob("*.yaml")]
+    if REFERENCE.is_dir():
+        texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(REFERENCE.glob("*.txt"))]
+    return [s for text in texts for s in _sentences(text) if not s.startswith(("#", "-", "`", "|"))]
+
+
+def corpus(rules, count: int, rng: random.Random, neutral_share: float = 0.7) -> list[tuple[str, str]]:
+    """Replies of 10–300 characters: mostly ordinary sentences, the rest polite and banned phrasings."""
+    phrases = [text for text, _ in rules.prescribed]
+    phrases += [b.suggestion for b in rules.banned]
+    phrases += [lit for g in rules.groups.values() for lit in g.literals]
+    phrases += [lit for b in rules.banned for lit in b.literals]
+    phrases += [c.source.replace("…", "这个时间") for b in rules.banned for c in b.allow]
     for name in ("scoring_cases.yaml", "real_jddc_cases.yaml"):
         if (ACCEPTANCE / name).is_file():
-            pieces += [case["text"] for case in yaml.safe_load((ACCEPTANCE / name).read_text(encoding="utf-8"))]
+            phrases += [case["text"] for case in yaml.safe_load((ACCEPTANCE / name).read_text(encoding="utf-8"))]
+    neutral = neutral_sentences() or phrases
     to_trad = opencc.OpenCC("s2t")
     scripts = list(rules.scripts)
     replies = []
@@ -94,10 +112,10 @@ def corpus(rules, count: int, rng: random.Random) -> list[tuple[str, str]]:
         target = rng.randint(10, 300)
         parts, length = [], 0
         while length < target:
-            piece = rng.choice(pieces)
+            piece = rng.choice(neutral if rng.random() < neutral_share else phrases)
             parts.append(piece)
             length += len(piece) + 1
-        text = "，".join(parts)[:target]
+        text = "。".join(parts)[:target]
         roll = rng.random()
         if roll < 0.25:
             text = to_trad.convert(text)
@@ -124,6 +142,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--baseline-count", type=int, default=None, help="replies for the baseline (default: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--neutral-share", type=float, default=0.7, help="share of ordinary sentences")
     args = parser.parse_args()
     jieba.setLogLevel(60)
     jieba.initialize()
@@ -142,7 +161,7 @@ def main() -> None:
     print(f"acceptance cases: {len(cases)} scored, {len(differ)} differ between scorer and baseline {differ[:5]}")
 
     rng = random.Random(args.seed)
-    replies = corpus(rules, args.count, rng)
+    replies = corpus(rules, args.count, rng, args.neutral_share)
     print(f"corpus: {len(replies)} replies, {sum(len(t) for t, _ in replies) / len(replies):.0f} characters on "
           f"average, {len(rules.scripts)} script types, rules {rules.version}")
     timed(replies[:2000], rules)  # warm caches the way a long-running process has them

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from ..content import ContentError, load_content
 from ..extensions import db
 from ..scoring import RuleSet, ScoreReport, rules_from_texts, score
 from ..scoring.privacy import mask
+from ..timeutil import utcnow
 from .models import PhraseRuleSet, PracticeAttempt
 
 _COMPILED: dict[str, RuleSet] = {}
@@ -76,20 +78,23 @@ def evidence_values(report: ScoreReport, rules: RuleSet) -> list[EvidenceValue]:
     return [EvidenceValue(k, v) for k, v in values.items()]
 
 
-def practise(user: User, *, script: str, text: str, prompt: str = "", context: str = "") -> PracticeAttempt:
+def practise(
+    user: User, *, script: str, text: str, prompt: str = "", context: str = "", at: datetime | None = None
+) -> PracticeAttempt:
     """Score a reply, keep it (personal data masked) and record it as evidence for the trainee."""
     rules = rules_in_force()
     report = score(text, script, rules)
     attempt = PracticeAttempt(
         user_id=user.id, script=report.script, context=context[:120], prompt=prompt, text=mask(text),
         score=report.score, passed=report.passed, report=report.to_dict(), rules_version=report.rules_version,
+        created_at=at or utcnow(),
     )
     db.session.add(attempt)
     db.session.flush()
     for item in evidence_values(report, rules):
         competency.record_evidence(
             agent=user, indicator_id=item.indicator, value=item.value, source_kind="practice",
-            source_id=str(attempt.id), note=rules.script(report.script).name, commit=False,
+            source_id=str(attempt.id), note=rules.script(report.script).name, at=at, commit=False,
         )
     db.session.commit()
     return attempt

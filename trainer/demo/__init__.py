@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
+import yaml
 from flask import current_app
 from sqlalchemy import func, select
 
-from .accounts import services as accounts
-from .accounts.models import User
-from .competency import services as competency
-from .content import load_content
-from .extensions import db
-from .sync import sync_content
-from .timeutil import utcnow
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..competency import services as competency
+from ..content import load_content
+from ..extensions import db
+from ..practice import services as practice
+from ..sync import sync_content
+from ..timeutil import utcnow
 
 DEMO_PASSWORD = "demo-pass-2026"
 SEED = 20261125
@@ -42,8 +45,20 @@ def has_users() -> bool:
 
 
 def _ensure_content() -> None:
+    try:
+        practice.rules_in_force()
+    except practice.RulesNotLoaded:
+        sync_content(load_content(current_app.config["CONTENT_ROOT"]))
     if competency.active_weight_set() is None:
         sync_content(load_content(current_app.config["CONTENT_ROOT"]))
+
+
+def _demo_replies() -> dict[str, list[dict]]:
+    data = yaml.safe_load((Path(__file__).parent / "replies.yaml").read_text(encoding="utf-8"))
+    by_quality: dict[str, list[dict]] = {}
+    for reply in data["replies"]:
+        by_quality.setdefault(reply["quality"], []).append(reply)
+    return by_quality
 
 
 def create_demo() -> str:
@@ -75,6 +90,7 @@ def create_demo() -> str:
                                       supervisors=[lead_a if key == "a" else lead_b])
         teams[key] = team
 
+    replies = _demo_replies()
     model = competency.model_view()
     indicator_ids = [i.id for g in model.groups for i in g.indicators] if model else []
     now = utcnow()
