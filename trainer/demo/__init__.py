@@ -111,5 +111,10 @@ def create_demo() -> str:
                     source_id="seed", note="演示数据", at=now - timedelta(days=rng.randint(1, 90)),
                     commit=False,
                 )
+        for _ in range(4):
+            quality = "good" if rng.random() * 100 < skill else rng.choice(["fair", "poor"])
+            reply = rng.choice(replies[quality])
+            practice.practise(agent, script=reply["script"], text=reply["text"],
+                              at=now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600)))
     db.session.commit()
     return f"demo data: created {len(made)} user(s)" if made else "demo data: already present"
