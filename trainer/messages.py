@@ -96,6 +96,8 @@ HIT_STATUS_LABELS = {
     "allowed_context": "处在允许的语境「{detail}」中，不计入",
     "not_alone": "规则只针对单独成句的用法，这里是「{detail}」，不计入",
     "clause_too_long": "规则只针对短句，这里的分句「{detail}」较长，不计入",
+    "lifted_by": "同一句中有「{detail}」，属于得体的说法，不计入",
+    "without_companion": "规则要求同一句中同时出现「{detail}」，这里没有，不计入",
 }
 
 MISSING_REASON_LABELS = {

@@ -33,15 +33,16 @@ def test_the_repository_rules_load(texts):
 
 
 def test_bad_regex(texts):
-    errors, line = _errors(texts, "banned.yaml", "patterns: ['有本事…告']", "patterns: ['有本事(…告']")
+    good, bad = "patterns: ['有本事{within:12}告']", "patterns: ['有本事({within:12}告']"
+    errors, line = _errors(texts, "banned.yaml", good, bad)
     assert len(errors) == 1
     path, at, message = errors[0]
     assert (path, at) == ("question_bank/phrases/banned.yaml", line)
-    assert message.startswith("正则表达式无效 '有本事(…告'")
+    assert message.startswith("正则表达式无效 '有本事({within:12}告'")
 
 
 def test_pattern_without_fixed_text(texts):
-    errors, line = _errors(texts, "banned.yaml", "patterns: ['有本事…告']", "patterns: ['(有|没)?…']")
+    errors, line = _errors(texts, "banned.yaml", "patterns: ['有本事{within:12}告']", "patterns: ['(有|没)?…']")
     assert [(at, "没有固定文字" in message) for _, at, message in errors] == [(line, True)]
 
 

@@ -207,3 +207,32 @@ def test_never_raises_spans_inside_and_deterministic(rules, text, script):
         assert text[hit.start:hit.end] == hit.matched
     assert 0 <= first.score <= 100
     assert score(text, script, rules).to_dict() == first.to_dict()
+
+
+def test_none_of_a_list_lifts_a_phrase(rules):
+    assert banned(score("他不在。", None, rules)) == ["不在"]
+    report = score("他不在,您要留言吗?", None, rules)
+    assert banned(report) == []
+    assert [(h.status, h.detail) for h in report.hits if h.kind == "banned"] == [("lifted_by", "留言")]
+
+
+def test_explicit_proximity_distance(rules):
+    assert banned(score("有本事你就去市里的法院告我们!", None, rules)) == ["有本事你去告"]
+    assert banned(score("有本事的师傅都去了别的小区,大家都在说这事,最后也没人告诉我们。", None, rules)) == []
+
+
+def test_all_of_a_list(tmp_path):
+    from tests.conftest import ROOT
+    from trainer.scoring.rules import read_rule_texts, rules_from_texts
+
+    texts, _ = read_rule_texts(ROOT / "question_bank" / "phrases")
+    texts["banned.yaml"] += (
+        "  - phrase: 自己去\n    with_all: [你]\n    severity: minor\n    suggest: 我帮您联系。\n"
+        "    indicator: communication\n"
+    )
+    custom, errors = rules_from_texts(texts)
+    assert errors == []
+    assert banned(score("你自己去物业办公室吧。", None, custom)) == ["自己去"]
+    report = score("我陪业主自己去看了现场。", None, custom)
+    assert banned(report) == []
+    assert [(h.status, h.detail) for h in report.hits if h.kind == "banned"] == [("without_companion", "你")]

@@ -80,7 +80,8 @@ def test_rule_tester_draft_shows_file_errors_and_keeps_rules_in_force(signed_in,
     client, _ = signed_in("admin")
     shutil.copytree(ROOT / "question_bank", tmp_path / "question_bank")
     banned = tmp_path / "question_bank" / "phrases" / "banned.yaml"
-    banned.write_text(banned.read_text(encoding="utf-8").replace("'有本事…告'", "'有本事(…告'"), encoding="utf-8")
+    text = banned.read_text(encoding="utf-8").replace("'有本事{within:12}告'", "'有本事({within:12}告'")
+    banned.write_text(text, encoding="utf-8")
     app.config["CONTENT_ROOT"] = tmp_path
     page = post_form(client, "/admin/rules/", {"source": "draft", "script": "any", "text": "有本事你去告"},
                      page="/admin/rules/").get_data(as_text=True)

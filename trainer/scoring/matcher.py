@@ -33,6 +33,8 @@ WORD_BOUNDARY = "word_boundary"
 ALLOWED = "allowed_context"
 NOT_ALONE = "not_alone"
 CLAUSE_TOO_LONG = "clause_too_long"
+LIFTED = "lifted_by"
+ALONE_IN_SENTENCE = "without_companion"
 
 _BOUNDARY_WINDOW = 5
 _PUNCTUATION = re.compile("[" + re.escape("".join(sorted(CLAUSE_BREAK))) + "]")
@@ -219,6 +221,14 @@ class Matcher:
             for match in context.regex.finditer(text, sentence[0], max(sentence[1], end)):
                 if match.start() <= start and end <= match.end():
                     return Hit(kind, rule, start, end, ALLOWED, context.source)
+        if rule.without or rule.with_all:
+            words = text[sentence[0]:max(sentence[1], end)]
+            lifted = next((w for w in rule.without if w in words), None)
+            if lifted is not None:
+                return Hit(kind, rule, start, end, LIFTED, lifted)
+            absent = next((w for w in rule.with_all if w not in words), None)
+            if absent is not None:
+                return Hit(kind, rule, start, end, ALONE_IN_SENTENCE, absent)
         if rule.alone or rule.max_clause is not None:
             c_start, c_end = layout.clause(start, end)
             while c_start < start and text[c_start] in self._particles:

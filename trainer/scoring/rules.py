@@ -5,10 +5,13 @@ loaded from file texts (the database keeps the texts of the rules in force, so e
 compiles the same rules) and validated with `path:line` errors; a rule set with any error is refused
 as a whole, so a typo can never silently switch a rule off.
 
-Phrases are literals. Patterns are regular expressions over the normalised text with three
-conveniences: `…` (or `...`) is a gap of up to `gap` characters inside one sentence, `{han}` one
-Chinese character, `{hans}` a short run of Chinese characters, letters or digits (a name, a company),
-`{num}` digits. Every pattern needs a fixed piece of text (its anchor) so that one Aho-Corasick pass
+Phrases are literals. Patterns are regular expressions over the normalised text with conveniences:
+`…` (or `...`) is a gap of up to `gap` characters inside one sentence, `{within:N}` a gap of up to N,
+`{han}` one Chinese character, `{hans}` a short run of Chinese characters, letters or digits (a name,
+a company), `{num}` digits. A banned rule can also require companions in the same sentence
+(`with_all`) or be lifted by them (`without`).
+
+Every pattern needs a fixed piece of text (its anchor) so that one Aho-Corasick pass
 finds every candidate; the anchor is derived from the pattern.
 """
 
@@ -75,6 +78,8 @@ class Banned:
     suggestion: str
     indicator: str
     allow: tuple[Context, ...]
+    with_all: tuple[str, ...]  # counts only if the sentence also has every one of these
+    without: tuple[str, ...]  # does not count if the sentence has any of these ("他不在, 您要留言吗?")
     alone: bool  # rude only as a whole sentence on its own ("哪里?")
     max_clause: int | None  # rude only in a clause this short ("他不在。")
     boundary: bool  # check jieba word boundaries ("喂养" is not "喂")
@@ -129,8 +134,12 @@ def _gap(limit: int) -> str:
     return f"{_SENTENCE_CHAR}{{0,{limit}}}?"
 
 
+_WITHIN = re.compile(r"\{within:(\d{1,2})\}")
+
+
 def _expand(source: str, gap: int) -> str:
-    text = source.replace("...", "…").replace("…", _gap(gap))
+    text = _WITHIN.sub(lambda m: _gap(int(m.group(1))), source)
+    text = text.replace("...", "…").replace("…", _gap(gap))
     for name, regex in _PLACEHOLDERS.items():
         text = text.replace(name, regex)
     return text
@@ -230,7 +239,7 @@ def compile_pattern(source: str, gap: int) -> tuple[Pattern | None, str | None]:
     except re.error as exc:
         return None, f"正则表达式无效 {source!r}: {exc}"
     anchors: list[str] = []
-    for alternative in _split_top_level(source.replace("...", "…").replace("…", "{gap}")):
+    for alternative in _split_top_level(_WITHIN.sub("{gap}", source).replace("...", "…").replace("…", "{gap}")):
         found = _anchors(alternative)
         if not found:
             return None, f"模式 {source!r} 的某个分支没有固定文字, 无法建立检索锚点"
@@ -491,8 +500,8 @@ def _banned(check: FileCheck, data: Any, gap: int, indicator_ids: frozenset[str]
     items = check.sequence(root.get("banned"), root.line_of("banned"), "banned")
     banned: list[Banned] = []
     seen: dict[str, int] = {}
-    keys = {"phrase", "variants", "patterns", "severity", "suggest", "indicator", "allow", "alone", "max_clause",
-            "boundary", "source"}
+    keys = {"phrase", "variants", "patterns", "severity", "suggest", "indicator", "allow", "with_all", "without",
+            "alone", "max_clause", "boundary", "source"}
     for i, raw in enumerate(items):
         item = check.mapping(raw, items.line_of(i), "忌语")
         if item is None:
@@ -531,6 +540,8 @@ def _banned(check: FileCheck, data: Any, gap: int, indicator_ids: frozenset[str]
             suggestion=check.get(item, "suggest", str) or "",
             indicator=indicator or "",
             allow=tuple(allow),
+            with_all=tuple(lit for lit, _ in _phrase_list(check, item, "with_all", f"忌语 {phrase}")),
+            without=tuple(lit for lit, _ in _phrase_list(check, item, "without", f"忌语 {phrase}")),
             alone=bool(check.get(item, "alone", bool, required=False, default=False)),
             max_clause=max_clause,
             boundary=bool(check.get(item, "boundary", bool, required=False, default=not patterns)),
