@@ -172,6 +172,29 @@ def make_team(app):
     return make
 
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def content_with_fixtures(target: Path) -> Path:
+    """A writable content tree: the repository's question_bank plus the small test course and questions."""
+    shutil.copytree(ROOT / "question_bank", target / "question_bank")
+    shutil.copytree(FIXTURES / "courses", target / "courses")
+    shutil.copyfile(FIXTURES / "questions.yaml", target / "question_bank" / "questions" / "zz-fixture.yaml")
+    return target
+
+
+@pytest.fixture
+def fixture_content(app, tmp_path):
+    """Sync the fixture course into this test's database; returns the content root."""
+    from trainer.content import load_content
+    from trainer.sync import sync_content
+
+    root = content_with_fixtures(tmp_path / "content")
+    sync_content(load_content(root))
+    app.config["CONTENT_ROOT"] = root
+    return root
+
+
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 

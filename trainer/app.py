@@ -41,9 +41,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .accounts.views import admin_bp
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .assessment import models as _assessment_models  # noqa: F401
     from .competency import models as _competency_models  # noqa: F401
     from .competency.views import bp as competency_bp
     from .home.views import bp as home_bp
+    from .learning import models as _learning_models  # noqa: F401
+    from .learning.views import bp as learning_bp
+    from .learning.views import requests_bp
     from .practice import models as _practice_models  # noqa: F401
     from .practice.views import bp as practice_bp
     from .practice.views import rules_bp
@@ -51,7 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.install(app)
     errors.install(app)
     templating.install(app)
-    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, api_bp):
+    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, learning_bp, requests_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
     access.install(app)

@@ -39,6 +39,28 @@ MESSAGES: dict[str, str] = {
     "practice.unknown_script": "未知的话术类型，请重新选择。",
     "practice.too_long": "回复不能超过 {limit} 字。",
     "rules.draft_invalid": "磁盘上的规则文件有错误，未能加载（生效中的规则不受影响）。",
+    # learning
+    "learning.enrolled": "已报名《{title}》。",
+    "learning.retired": "这门课程已下线，不能再报名。",
+    "learning.not_enrolled": "请先报名这门课程。",
+    "learning.unknown_practice": "找不到这个练习。",
+    "learning.no_quiz": "这门课程没有可用的测验题。",
+    "learning.quiz_passed": "测验得分 {score}，已通过。",
+    "learning.quiz_failed": "测验得分 {score}，及格线 {mark}，请复习后再试。",
+    "learning.completed": "恭喜完成《{title}》！请花半分钟评价这门课程。",
+    "learning.feedback_thanks": "感谢你的评价！",
+    "learning.feedback_too_early": "完成课程后才能评价。",
+    "learning.feedback_twice": "你已经评价过这门课程了。",
+    "learning.assigned": "已把《{title}》指派给 {count} 名学员，截止 {due}。",
+    "learning.assign_target": "请选择一个团队或一名学员。",
+    "learning.due_in_past": "截止日期不能早于今天。",
+    "learning.not_your_team": "只能给自己负责的团队或学员指派。",
+    "learning.request_filed": "培训需求已提交，等待人力审核。",
+    "learning.request_reviewed": "已{decision}该培训需求。",
+    "learning.request_assigned": "已指定讲师 {instructor}。",
+    "learning.request_archived": "已归档，交付课程《{title}》。",
+    "learning.request_state": "该需求当前状态不能执行这个操作。",
+    "learning.prerequisites": "建议先完成：{titles}。",
     # scoring interface errors (CLI and API)
     "score.bad_json": "这一行不是有效的 JSON 对象。",
     "score.not_utf8": "这一行不是 UTF-8 编码。",
@@ -108,6 +130,21 @@ MISSING_REASON_LABELS = {
 SEVERITY_LABELS = {"minor": "轻微", "major": "严重", "critical": "恶劣"}
 
 POSITION_LABELS = {"anywhere": "任意位置", "first_sentence": "第一句", "last_sentence": "最后一句"}
+
+
+SEGMENT_KIND_LABELS = {
+    "explain": "讲解", "case": "案例", "discussion": "讨论", "practice": "练习", "roleplay": "情景演练", "quiz": "测验",
+}
+
+QUESTION_TYPE_LABELS = {
+    "single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题", "short": "简答题",
+    "reply": "话术题",
+}
+
+REQUEST_STATUS_LABELS = {
+    "submitted": "待审核", "approved": "已批准, 待指定讲师", "rejected": "已驳回", "assigned": "讲师已指定, 实施中",
+    "archived": "已归档",
+}
 
 
 def msg(key: str, **values: object) -> str:

@@ -8,15 +8,18 @@ version while the old version is kept so earlier indices can still be explained.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
 
 from .accounts.models import Grade
+from .assessment.models import BankQuestion, QuestionCategory
 from .competency.models import Indicator, IndicatorWeight, WeightSet
 from .content import CompetencyModel, ContentSet, GradeDef
 from .extensions import db
+from .learning.models import Course, CourseSegment
 from .practice.models import PhraseRuleSet
+from .timeutil import utcnow
 
 
 @dataclass
@@ -125,6 +128,81 @@ def _sync_rules(content: ContentSet, report: SyncReport) -> None:
         report.note(f"phrase rules {version}: back in force")
 
 
+def _sync_questions(content: ContentSet, report: SyncReport) -> None:
+    categories = {c.id: c for c in db.session.scalars(select(QuestionCategory))}
+    for position, category in enumerate(content.categories):
+        row = categories.get(category.id)
+        if row is None:
+            db.session.add(QuestionCategory(id=category.id, name=category.name, position=position))
+            report.note(f"category {category.id}: added")
+        elif (row.name, row.position) != (category.name, position):
+            row.name, row.position = category.name, position
+            report.note(f"category {category.id}: updated")
+    db.session.flush()
+    existing = {q.id: q for q in db.session.scalars(select(BankQuestion))}
+    added = updated = 0
+    for question in content.questions.values():
+        row = existing.get(question.id)
+        values = {
+            "category_id": question.category, "type": question.type, "difficulty": question.difficulty,
+            "stem": question.stem, "data": asdict(question), "content_hash": question.content_hash,
+            "source_path": question.path, "retired": False,
+        }
+        if row is None:
+            db.session.add(BankQuestion(id=question.id, **values))
+            added += 1
+        elif row.content_hash != question.content_hash or row.retired or row.source_path != question.path:
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            updated += 1
+    retired = 0
+    for ident, row in existing.items():
+        if ident not in content.questions and not row.retired and row.source_path != GIFT_SOURCE:
+            row.retired = True
+            retired += 1
+    if added or updated or retired:
+        report.note(f"questions: {added} added, {updated} updated, {retired} retired")
+
+
+GIFT_SOURCE = "gift"
+
+
+def _sync_courses(content: ContentSet, report: SyncReport) -> None:
+    existing = {c.slug: c for c in db.session.scalars(select(Course))}
+    for slug, course in content.courses.items():
+        row = existing.get(slug)
+        if row is not None and row.content_hash == course.content_hash and not row.retired:
+            continue
+        values = {
+            "title": course.title, "series": course.series, "series_order": course.series_order,
+            "summary": course.summary, "objectives": list(course.objectives), "indicators": list(course.indicators),
+            "prerequisites": list(course.prerequisites), "instructor": course.instructor, "version": course.version,
+            "pass_mark": course.pass_mark, "minutes": course.minutes, "quiz": list(course.quiz),
+            "practices": {p.id: {"script": p.script, "prompt": p.prompt,
+                                 "key_points": [asdict(k) for k in p.key_points]} for p in course.practices},
+            "content_hash": course.content_hash, "retired": False, "updated_at": utcnow(),
+        }
+        if row is None:
+            row = Course(slug=slug, **values)
+            db.session.add(row)
+            report.note(f"course {slug}: added")
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+            report.note(f"course {slug}: updated (v{course.version})")
+        # Segments are content: replaced wholesale. Trainees' progress refers to segment keys, not rows.
+        row.segments = [
+            CourseSegment(position=i, key=s.key, lesson_title=s.lesson_title, title=s.title, kind=s.kind,
+                          minutes=s.minutes, intro_html=s.intro_html, parts=[list(p) for p in s.parts])
+            for i, s in enumerate(course.segments)
+        ]
+    for slug, row in existing.items():
+        if slug not in content.courses and not row.retired:
+            row.retired = True
+            report.note(f"course {slug}: retired (trainees' history is kept)")
+
+
 def sync_content(content: ContentSet) -> SyncReport:
     """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
     content.require_valid()
@@ -135,6 +213,8 @@ def sync_content(content: ContentSet) -> SyncReport:
             _sync_indicators(content.model, report)
             _sync_weights(content.model, report)
         _sync_rules(content, report)
+        _sync_questions(content, report)
+        _sync_courses(content, report)
         db.session.commit()
     except Exception:
         db.session.rollback()

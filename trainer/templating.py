@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
@@ -53,5 +53,9 @@ def install(app: Flask) -> None:
         MISSING_REASON_LABELS=messages.MISSING_REASON_LABELS,
         POSITION_LABELS=messages.POSITION_LABELS,
         SEVERITY_LABELS=messages.SEVERITY_LABELS,
+        SEGMENT_KIND_LABELS=messages.SEGMENT_KIND_LABELS,
+        QUESTION_TYPE_LABELS=messages.QUESTION_TYPE_LABELS,
+        REQUEST_STATUS_LABELS=messages.REQUEST_STATUS_LABELS,
         action_form=ActionForm,
+        today=date.today,
     )

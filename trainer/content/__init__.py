@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .competency import CompetencyModel, GradeDef, load_grades, load_model
+from .courses import CourseDef, load_courses
 from .errors import ContentError, ContentInvalid, display_path
+from .questions import Category, Question, load_bank
+from .yamlio import read_yaml
 
 if TYPE_CHECKING:
     from ..scoring.rules import RuleSet
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
 MODEL_FILE = Path("question_bank/competency/model.yaml")
 GRADES_FILE = Path("question_bank/competency/grades.yaml")
 PHRASES_DIR = Path("question_bank/phrases")
+QUESTIONS_DIR = Path("question_bank/questions")
+SCENARIOS_DIR = Path("question_bank/scenarios")
+COURSES_DIR = Path("courses")
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,10 @@ class ContentSet:
     errors: tuple[ContentError, ...]
     rules: RuleSet | None = None
     rule_texts: dict[str, str] = field(default_factory=dict)  # what the database keeps of the rules
+    categories: tuple[Category, ...] = ()
+    questions: dict[str, Question] = field(default_factory=dict)
+    courses: dict[str, CourseDef] = field(default_factory=dict)
+    scenario_ids: frozenset[str] = frozenset()
 
     def require_valid(self) -> ContentSet:
         if self.errors:
@@ -69,9 +79,41 @@ def load_content(root: Path) -> ContentSet:
         rules, problems = rules_from_texts(rule_texts, indicator_ids=indicators, shown_prefix=prefix)
     errors += problems
 
+    indicators = model.indicator_ids if model else None
+    scripts = set(rules.scripts) if rules else None
+    categories, questions, question_problems = load_bank(
+        root / QUESTIONS_DIR, root, indicators=indicators, scripts=scripts
+    )
+    errors += question_problems
+    scenario_ids, problems = _scenario_ids(root)
+    errors += problems
+    courses, problems = load_courses(
+        root / COURSES_DIR, root, indicators=indicators, scripts=scripts,
+        # Only cross-check references when the referenced part loaded cleanly: one broken question file
+        # should not bury its own error under "unknown question" reports from every course quiz.
+        questions=None if question_problems else set(questions),
+        scenarios=scenario_ids,
+    )
+    errors += problems
+
     return ContentSet(
-        root=root, model=model, grades=grades, errors=tuple(sorted(errors)), rules=rules, rule_texts=rule_texts
+        root=root, model=model, grades=grades, errors=tuple(sorted(errors)), rules=rules, rule_texts=rule_texts,
+        categories=categories, questions=questions, courses=courses, scenario_ids=scenario_ids,
     )
 
 
-__all__ = ["CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "GradeDef", "load_content"]
+def _scenario_ids(root: Path) -> tuple[frozenset[str], list[ContentError]]:
+    """The ids of the role-play scenarios, for checking what courses refer to."""
+    ids, errors = set(), []
+    for path in sorted((root / SCENARIOS_DIR).glob("*.yaml")):
+        data, problems = read_yaml(path, display_path(path, root))
+        errors += problems
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            ids.add(data["id"])
+    return frozenset(ids), errors
+
+
+__all__ = [
+    "Category", "CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "CourseDef", "GradeDef", "Question",
+    "load_content",
+]

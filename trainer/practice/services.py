@@ -13,7 +13,8 @@ from ..accounts.models import User
 from ..competency import services as competency
 from ..content import ContentError, load_content
 from ..extensions import db
-from ..scoring import RuleSet, ScoreReport, rules_from_texts, score
+from ..scoring import KeyPoint, RuleSet, ScoreReport, cover, rules_from_texts, score
+from ..scoring.keypoints import coverage
 from ..scoring.privacy import mask
 from ..timeutil import utcnow
 from .models import PhraseRuleSet, PracticeAttempt
@@ -61,14 +62,15 @@ class EvidenceValue:
     value: float
 
 
-def evidence_values(report: ScoreReport, rules: RuleSet) -> list[EvidenceValue]:
+def evidence_values(report: ScoreReport, rules: RuleSet, value: float | None = None) -> list[EvidenceValue]:
     """What a scored reply says about the agent.
 
     The reply's score counts for each indicator of its script type; each banned phrase also counts
     against the indicator it belongs to (100 minus the penalties of that indicator's phrases), so
     "烦死人了" shows up under 自我管理能力 even in a reply scored for 人际沟通能力.
     """
-    values = {indicator: report.score for indicator in rules.script(report.script).indicators}
+    overall = report.score if value is None else value
+    values = {indicator: overall for indicator in rules.script(report.script).indicators}
     penalties: dict[str, float] = defaultdict(float)
     for hit in report.banned:
         if hit.indicator:
@@ -79,19 +81,33 @@ def evidence_values(report: ScoreReport, rules: RuleSet) -> list[EvidenceValue]:
 
 
 def practise(
-    user: User, *, script: str, text: str, prompt: str = "", context: str = "", at: datetime | None = None
+    user: User, *, script: str, text: str, prompt: str = "", context: str = "", at: datetime | None = None,
+    key_points: tuple[KeyPoint, ...] = (),
 ) -> PracticeAttempt:
-    """Score a reply, keep it (personal data masked) and record it as evidence for the trainee."""
+    """Score a reply, keep it (personal data masked) and record it as evidence for the trainee.
+
+    With key points (a course's practice block) the stored report also says which were covered, and
+    the attempt's score weighs them in: half the phrase score stands, half depends on coverage.
+    """
     rules = rules_in_force()
     report = score(text, script, rules)
+    data = report.to_dict()
+    value, passed = report.score, report.passed
+    if key_points:
+        points = cover(text, key_points)
+        share = coverage(points)
+        data["key_points"] = [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
+                               "start": p.start, "end": p.end} for p in points]
+        value = round(report.score * (0.5 + 0.5 * share), 1)
+        passed = passed and value >= rules.scoring.pass_line
     attempt = PracticeAttempt(
         user_id=user.id, script=report.script, context=context[:120], prompt=prompt, text=mask(text),
-        score=report.score, passed=report.passed, report=report.to_dict(), rules_version=report.rules_version,
+        score=value, passed=passed, report=data, rules_version=report.rules_version,
         created_at=at or utcnow(),
     )
     db.session.add(attempt)
     db.session.flush()
-    for item in evidence_values(report, rules):
+    for item in evidence_values(report, rules, value):
         competency.record_evidence(
             agent=user, indicator_id=item.indicator, value=item.value, source_kind="practice",
             source_id=str(attempt.id), note=rules.script(report.script).name, at=at, commit=False,
@@ -104,6 +120,14 @@ def recent_attempts(user: User, limit: int = 10) -> list[PracticeAttempt]:
     return list(db.session.scalars(
         select(PracticeAttempt).where(PracticeAttempt.user_id == user.id)
         .order_by(PracticeAttempt.created_at.desc(), PracticeAttempt.id.desc()).limit(limit)
+    ))
+
+
+def attempts_in_context(user: User, prefix: str) -> list[PracticeAttempt]:
+    """The user's attempts whose context starts with `prefix` (e.g. one course's practice blocks), newest first."""
+    return list(db.session.scalars(
+        select(PracticeAttempt).where(PracticeAttempt.user_id == user.id, PracticeAttempt.context.startswith(prefix))
+        .order_by(PracticeAttempt.created_at.desc(), PracticeAttempt.id.desc())
     ))
 
 

@@ -1,0 +1,1 @@
+"""Assessment room: the question bank in the database, exams, attempts, typing drill."""

@@ -1,0 +1,99 @@
+"""Grading one answer to one question (pure: no Flask, no database).
+
+Answers are plain JSON values so they can be autosaved as typed: the index (or indices) of the chosen
+options in the question's own order, true/false, or text. Text answers are compared on the scorer's
+normalised form, so "十分钟", "１０分钟" and "10 分钟" are the same answer to a fill-in blank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..content.questions import Question
+from ..scoring import KeyPoint, RuleSet, cover, fold, score
+from ..scoring.keypoints import coverage
+
+_EDGE_PUNCT = re.compile(r"^[\s.,!?;:~\"“”()]+|[\s.,!?;:~\"“”()]+$")
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: float  # 0.0 … 1.0
+    correct: bool
+    answered: bool
+    detail: dict = field(default_factory=dict)
+
+
+def _key_points(question: Question) -> tuple[KeyPoint, ...]:
+    return tuple(KeyPoint(p.id, p.label, p.phrases) for p in question.key_points)
+
+
+def _normal_answer(text: str) -> str:
+    return _EDGE_PUNCT.sub("", fold(text))
+
+
+def is_blank(answer: object) -> bool:
+    return answer is None or answer == "" or answer == [] or (isinstance(answer, str) and not answer.strip())
+
+
+def grade(question: Question, answer: object, rules: RuleSet | None = None) -> Grade:
+    """Grade `answer`; malformed answers (wrong type, unknown option) score 0 rather than raise."""
+    if is_blank(answer):
+        return Grade(0.0, False, False)
+    kind = question.type
+    if kind == "single":
+        ok = isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(question.options)
+        right = ok and question.options[answer].correct
+        return Grade(1.0 if right else 0.0, bool(right), True)
+    if kind == "multiple":
+        return _multiple(question, answer)
+    if kind == "truefalse":
+        right = isinstance(answer, bool) and answer == question.answer
+        return Grade(1.0 if right else 0.0, right, True)
+    if not isinstance(answer, str):
+        return Grade(0.0, False, True)
+    if kind == "fill":
+        given = _normal_answer(answer)
+        right = any(given == _normal_answer(a) for a in question.answers)
+        return Grade(1.0 if right else 0.0, right, True)
+    points = cover(answer, _key_points(question))
+    detail = {"points": [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched} for p in points]}
+    ratio = coverage(points)
+    if kind == "short":
+        return Grade(round(ratio, 4), ratio >= question.pass_ratio, True, detail)
+    if rules is None:
+        raise ValueError("reply questions need the phrase rules")
+    report = score(answer, question.script, rules)
+    value = report.score / 100 * (0.5 + 0.5 * ratio if question.key_points else 1.0)
+    detail["report"] = report.to_dict()
+    right = report.passed and (not question.key_points or ratio >= question.pass_ratio)
+    return Grade(round(value, 4), right, True, detail)
+
+
+def _multiple(question: Question, answer: object) -> Grade:
+    if not isinstance(answer, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in answer):
+        return Grade(0.0, False, True)
+    chosen = set(answer)
+    if any(not 0 <= a < len(question.options) for a in chosen):
+        return Grade(0.0, False, True)
+    options = question.options
+    if any(o.weight is not None for o in options):  # GIFT-style percentage credit
+        value = sum(options[a].weight or 0.0 for a in chosen) / 100
+        value = max(0.0, min(1.0, value))
+        return Grade(round(value, 4), value >= 0.999, True)
+    right = {i for i, o in enumerate(options) if o.correct}
+    if chosen == right:
+        return Grade(1.0, True, True)
+    if chosen <= right:  # partial credit only when nothing wrong was chosen
+        return Grade(round(len(chosen) / len(right), 4), False, True)
+    return Grade(0.0, False, True)
+
+
+def indicator_scores(graded: list[tuple[Question, Grade]]) -> dict[str, float]:
+    """Mean score (0–100) per competency indicator over the questions that evidence it."""
+    totals: dict[str, list[float]] = {}
+    for question, result in graded:
+        for indicator in question.indicators:
+            totals.setdefault(indicator, []).append(result.score * 100)
+    return {k: round(sum(v) / len(v), 2) for k, v in totals.items()}

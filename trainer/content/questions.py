@@ -1,0 +1,271 @@
+"""The question bank: question_bank/questions/*.yaml parsed into frozen dataclasses, checked per type.
+
+A question's id is its identity everywhere (course quizzes, exams, review schedules), so ids must be
+unique across the whole bank; `content_hash` lets sync tell a changed question from an unchanged one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .check import FileCheck
+from .errors import ContentError, display_path
+from .yamlio import YDict, read_yaml
+
+QUESTION_TYPES = ("single", "multiple", "truefalse", "fill", "short", "reply")
+BLANK = re.compile(r"_{3,}")
+CATEGORIES_FILE = "categories.yaml"
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+    weight: float | None = None  # percent credit (GIFT %50%); None = plain right/wrong
+
+
+@dataclass(frozen=True)
+class KeyPointDef:
+    id: str
+    label: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    category: str
+    difficulty: int
+    indicators: tuple[str, ...]
+    source: str
+    stem: str
+    explanation: str
+    title: str = ""
+    options: tuple[Option, ...] = ()
+    answer: bool | None = None  # truefalse
+    answers: tuple[str, ...] = ()  # fill: accepted answers
+    key_points: tuple[KeyPointDef, ...] = ()  # short, reply
+    pass_ratio: float = 0.6  # short: share of key points needed
+    script: str | None = None  # reply: script type
+    path: str = ""
+    line: int = 0
+
+    @property
+    def content_hash(self) -> str:
+        data = asdict(self)
+        data.pop("path")
+        data.pop("line")
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_key_points(check: FileCheck, data: YDict, what: str, *, require_ids: bool = False) -> tuple[KeyPointDef, ...]:
+    """`key_points: [{id?, label, phrases: [...]}]`, as used by questions, practice blocks and scenarios."""
+    if "key_points" not in data:
+        return ()
+    items = check.sequence(data["key_points"], data.line_of("key_points"), "key_points")
+    points, seen = [], set()
+    for i, raw in enumerate(items):
+        item = check.mapping(raw, items.line_of(i), f"{what} 的要点")
+        if item is None:
+            continue
+        check.only_keys(item, {"id", "label", "phrases"}, f"{what} 的要点")
+        label = check.get(item, "label", str)
+        ident = check.slug(item, "id", "要点 id") if "id" in item or require_ids else f"k{i + 1}"
+        phrases = _strings(check, item, "phrases", f"要点 {label}")
+        if ident in seen:
+            check.error(item.line_of("id"), f"要点 id {ident!r} 重复")
+        seen.add(ident)
+        if not phrases and "phrases" in item:
+            check.error(item.line_of("phrases"), f"要点 {label} 至少需要一个说法")
+        if label and ident and phrases:
+            points.append(KeyPointDef(ident, label, phrases))
+    return tuple(points)
+
+
+def _strings(check: FileCheck, data: YDict, key: str, what: str) -> tuple[str, ...]:
+    if key not in data:
+        check.error(data.line, f"{what} 缺少字段 {key!r}")
+        return ()
+    items = check.sequence(data[key], data.line_of(key), key)
+    found = []
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item).strip():
+            check.error(items.line_of(i), f"{what} 的 {key} 中第 {i + 1} 项应为非空文本")
+        else:
+            found.append(str(item).strip())
+    return tuple(found)
+
+
+def load_categories(path: Path, shown: str) -> tuple[tuple[Category, ...], list[ContentError]]:
+    data, errors = read_yaml(path, shown)
+    if errors:
+        return (), errors
+    check = FileCheck(shown)
+    root = check.mapping(data, 1, "分类文件")
+    if root is None:
+        return (), check.errors
+    items = check.sequence(root.get("categories"), root.line_of("categories"), "categories")
+    categories, seen = [], set()
+    for i, raw in enumerate(items):
+        item = check.mapping(raw, items.line_of(i), "分类")
+        if item is None:
+            continue
+        check.only_keys(item, {"id", "name"}, "分类")
+        ident, name = check.slug(item, "id", "分类 id"), check.get(item, "name", str)
+        if ident in seen:
+            check.error(item.line_of("id"), f"分类 id {ident!r} 重复")
+        elif ident and name:
+            seen.add(ident)
+            categories.append(Category(ident, name))
+    return tuple(categories), check.errors
+
+
+def load_question_file(
+    path: Path, shown: str, *, categories: set[str], indicators: frozenset[str] | None, scripts: set[str] | None
+) -> tuple[list[Question], list[ContentError]]:
+    data, errors = read_yaml(path, shown)
+    if errors:
+        return [], errors
+    check = FileCheck(shown)
+    root = check.mapping(data, 1, "题库文件")
+    if root is None:
+        return [], check.errors
+    check.only_keys(root, {"category", "questions"}, "题库文件")
+    default_category = check.get(root, "category", str, required=False)
+    if default_category is not None and default_category not in categories:
+        check.error(root.line_of("category"), f"未知的题目分类 {default_category!r}")
+    items = check.sequence(root.get("questions"), root.line_of("questions"), "questions")
+    questions = []
+    for i, raw in enumerate(items):
+        question = _question(check, raw, items.line_of(i), default_category, categories, indicators, scripts)
+        if question is not None:
+            questions.append(question)
+    return questions, check.errors
+
+
+def _question(check, raw, line, default_category, categories, indicators, scripts) -> Question | None:
+    item = check.mapping(raw, line, "题目")
+    if item is None:
+        return None
+    check.only_keys(item, {"id", "type", "category", "difficulty", "indicators", "source", "stem", "explanation",
+                           "title", "options", "answer", "answers", "key_points", "pass_ratio", "script"}, "题目")
+    ident = check.slug(item, "id", "题目 id")
+    qtype = check.get(item, "type", str)
+    if qtype is not None and qtype not in QUESTION_TYPES:
+        check.error(item.line_of("type"), f"未知的题型 {qtype!r} (可用: {', '.join(QUESTION_TYPES)})")
+        qtype = None
+    category = check.get(item, "category", str, required=default_category is None, default=default_category)
+    if category is not None and category not in categories:
+        check.error(item.line_of("category"), f"未知的题目分类 {category!r}")
+    difficulty = check.get(item, "difficulty", int)
+    if difficulty is not None and not 1 <= difficulty <= 5:
+        check.error(item.line_of("difficulty"), "difficulty 应为 1 到 5")
+    found_indicators = []
+    if "indicators" in item:
+        values = check.sequence(item["indicators"], item.line_of("indicators"), "indicators")
+        for j, value in enumerate(values):
+            if indicators is not None and value not in indicators:
+                check.error(values.line_of(j), f"未知的能力指标 {value!r}")
+            elif isinstance(value, str):
+                found_indicators.append(value)
+    else:
+        check.error(item.line, "缺少字段 'indicators'")
+    stem = check.get(item, "stem", str)
+    explanation = check.get(item, "explanation", str)
+    common = {
+        "id": ident, "type": qtype, "category": category, "difficulty": difficulty,
+        "indicators": tuple(found_indicators), "source": check.get(item, "source", str, required=False, default=""),
+        "stem": stem, "explanation": explanation, "title": check.get(item, "title", str, required=False, default=""),
+        "path": check.path, "line": item.line,
+    }
+    before = len(check.errors)
+    extra = _type_fields(check, item, qtype, stem, scripts) if qtype else None
+    if extra is None or len(check.errors) > before or None in common.values():
+        return None
+    return Question(**common, **extra)
+
+
+def _type_fields(check: FileCheck, item: YDict, qtype: str, stem: str | None, scripts: set[str] | None) -> dict:
+    if qtype in ("single", "multiple"):
+        items = check.sequence(item.get("options"), item.line_of("options"), "options")
+        options = []
+        for i, raw in enumerate(items):
+            opt = check.mapping(raw, items.line_of(i), "选项")
+            if opt is None:
+                continue
+            check.only_keys(opt, {"text", "correct", "weight"}, "选项")
+            text = check.get(opt, "text", str)
+            correct = bool(check.get(opt, "correct", bool, required=False, default=False))
+            weight = check.number(opt, "weight", low=-100, high=100, required=False)
+            if text is not None:
+                options.append(Option(text, correct if weight is None else weight > 0, weight))
+        right = sum(o.correct for o in options)
+        low, high = (2, 6) if qtype == "single" else (3, 8)
+        if not low <= len(items) <= high:
+            check.error(item.line_of("options"), f"{qtype} 题应有 {low} 到 {high} 个选项 (现有 {len(items)} 个)")
+        elif qtype == "single" and right != 1:
+            check.error(item.line_of("options"), f"单选题应恰好有一个正确选项 (现有 {right} 个)")
+        elif qtype == "multiple" and (right < 2 or right == len(options)):
+            check.error(item.line_of("options"), "多选题应至少有两个正确选项和一个错误选项")
+        if len({o.text for o in options}) != len(options):
+            check.error(item.line_of("options"), "选项文字重复")
+        return {"options": tuple(options)}
+    if qtype == "truefalse":
+        answer = check.get(item, "answer", bool)
+        return {"answer": answer} if answer is not None else {}
+    if qtype == "fill":
+        answers = _strings(check, item, "answers", "填空题")
+        if stem is not None and len(BLANK.findall(stem)) != 1:
+            check.error(item.line_of("stem"), "填空题的题干应恰好有一处空格 ____")
+        return {"answers": answers}
+    points = read_key_points(check, item, "题目")
+    ratio = check.number(item, "pass_ratio", low=0.1, high=1.0, required=False, default=0.6)
+    if qtype == "short":
+        if not points:
+            check.error(item.line, "简答题至少需要一个要点 (key_points)")
+        return {"key_points": points, "pass_ratio": ratio}
+    script = check.get(item, "script", str)
+    if script is not None and scripts is not None and script not in scripts:
+        check.error(item.line_of("script"), f"未知的话术类型 {script!r}")
+    return {"key_points": points, "script": script, "pass_ratio": ratio}
+
+
+def load_bank(
+    folder: Path, root: Path, *, indicators: frozenset[str] | None, scripts: set[str] | None
+) -> tuple[tuple[Category, ...], dict[str, Question], list[ContentError]]:
+    """Every question file under `folder`; ids must be unique across all of them."""
+    errors: list[ContentError] = []
+    cat_path = folder / CATEGORIES_FILE
+    if not cat_path.is_file():
+        return (), {}, [ContentError(display_path(cat_path, root), 1, "找不到题目分类文件")]
+    categories, problems = load_categories(cat_path, display_path(cat_path, root))
+    errors += problems
+    category_ids = {c.id for c in categories}
+    questions: dict[str, Question] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == CATEGORIES_FILE:
+            continue
+        found, problems = load_question_file(
+            path, display_path(path, root), categories=category_ids, indicators=indicators, scripts=scripts
+        )
+        errors += problems
+        for question in found:
+            first = questions.get(question.id)
+            if first is not None:
+                errors.append(ContentError(question.path, question.line,
+                                           f"题目 id {question.id!r} 重复 (首次出现在 {first.path}:{first.line})"))
+            else:
+                questions[question.id] = question
+    return categories, questions, errors
+
