@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import BASE_CONFIG, POSTGRES_URL, _reset_postgres
+from tests.conftest import BASE_CONFIG, POSTGRES_URL, _reset_postgres, content_with_fixtures
 from trainer import create_app
 
 CHROMIUM = os.environ.get("TRAINER_CHROMIUM", "/usr/bin/chromium")
@@ -38,10 +38,15 @@ def live_server(database_template, tmp_path_factory):
     else:
         shutil.copyfile(database_template, folder / "live.sqlite3")
         uri = f"sqlite:///{folder / 'live.sqlite3'}"
-    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": folder})
+    content = content_with_fixtures(folder / "content")
+    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": folder,
+                      "CONTENT_ROOT": content})
     with app.app_context():
+        from trainer.content import load_content
         from trainer.demo import create_demo
+        from trainer.sync import sync_content
 
+        sync_content(load_content(content))  # the repository's content plus the small test course
         create_demo()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
