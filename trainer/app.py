@@ -42,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .assessment import models as _assessment_models  # noqa: F401
+    from .assessment.views import bp as assessment_bp
+    from .assessment.views import closed_book_guard
     from .competency import models as _competency_models  # noqa: F401
     from .competency.views import bp as competency_bp
     from .home.views import bp as home_bp
@@ -56,10 +58,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.install(app)
     templating.install(app)
     for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, learning_bp, requests_bp,
-                      api_bp):
+                      assessment_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
     access.install(app)
+    app.before_request(closed_book_guard)
 
     from .cli import register_commands
 

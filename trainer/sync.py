@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 
 from .accounts.models import Grade
-from .assessment.models import BankQuestion, QuestionCategory
+from .assessment.models import BankQuestion, QuestionCategory, TypingPassage
 from .competency.models import Indicator, IndicatorWeight, WeightSet
 from .content import CompetencyModel, ContentSet, GradeDef
 from .extensions import db
@@ -158,14 +158,14 @@ def _sync_questions(content: ContentSet, report: SyncReport) -> None:
             updated += 1
     retired = 0
     for ident, row in existing.items():
-        if ident not in content.questions and not row.retired and row.source_path != GIFT_SOURCE:
+        if ident not in content.questions and not row.retired and not row.source_path.startswith(GIFT_SOURCE):
             row.retired = True
             retired += 1
     if added or updated or retired:
         report.note(f"questions: {added} added, {updated} updated, {retired} retired")
 
 
-GIFT_SOURCE = "gift"
+GIFT_SOURCE = "gift:"  # questions imported from Moodle GIFT live only in the database
 
 
 def _sync_courses(content: ContentSet, report: SyncReport) -> None:
@@ -203,6 +203,23 @@ def _sync_courses(content: ContentSet, report: SyncReport) -> None:
             report.note(f"course {slug}: retired (trainees' history is kept)")
 
 
+def _sync_passages(content: ContentSet, report: SyncReport) -> None:
+    existing = {p.id: p for p in db.session.scalars(select(TypingPassage))}
+    for passage in content.passages:
+        row = existing.get(passage.id)
+        if row is None:
+            db.session.add(TypingPassage(id=passage.id, title=passage.title, text=passage.text))
+            report.note(f"typing passage {passage.id}: added")
+        elif (row.title, row.text, row.retired) != (passage.title, passage.text, False):
+            row.title, row.text, row.retired = passage.title, passage.text, False
+            report.note(f"typing passage {passage.id}: updated")
+    wanted = {p.id for p in content.passages}
+    for ident, row in existing.items():
+        if ident not in wanted and not row.retired:
+            row.retired = True
+            report.note(f"typing passage {ident}: retired")
+
+
 def sync_content(content: ContentSet) -> SyncReport:
     """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
     content.require_valid()
@@ -215,6 +232,7 @@ def sync_content(content: ContentSet) -> SyncReport:
         _sync_rules(content, report)
         _sync_questions(content, report)
         _sync_courses(content, report)
+        _sync_passages(content, report)
         db.session.commit()
     except Exception:
         db.session.rollback()

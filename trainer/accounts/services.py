@@ -251,6 +251,11 @@ def supervisors() -> list[User]:
     ))
 
 
+def managed_teams(viewer: User) -> list[Team]:
+    """Teams whose trainees `viewer` can direct (assign courses, set exams): HR all, a supervisor theirs."""
+    return all_teams() if viewer.role == "hr" else list(viewer.led_teams)
+
+
 def grades() -> list[Grade]:
     return list(db.session.scalars(select(Grade).order_by(Grade.rank)))
 

@@ -1,10 +1,25 @@
-"""A WTForms form built for a list of questions, so every answer is validated like any other field."""
+"""Assessment forms; answer forms are built per list of questions so every answer is validated by WTForms."""
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..content.questions import Question
@@ -69,3 +84,87 @@ def fill_form(form: FlaskForm, questions: list[Question], answers: dict[str, obj
         if question.type == "truefalse":
             value = "true" if value else "false"
         form[field_name(question.id)].data = value
+
+
+class DrawForm(FlaskForm):
+    """One random-draw rule of a paper: how many questions of a category within a difficulty range."""
+
+    class Meta:
+        csrf = False  # a sub-form: the paper form carries the token
+
+    category = SelectField("分类", validators=[Optional()])
+    low = IntegerField("难度从", default=1, validators=[Optional(), NumberRange(1, 5, message="难度为 1–5")])
+    high = IntegerField("到", default=5, validators=[Optional(), NumberRange(1, 5, message="难度为 1–5")])
+    count = IntegerField("题数", validators=[Optional(), NumberRange(1, 100, message="题数为 1–100")])
+
+
+class PaperForm(FlaskForm):
+    title = StringField("试卷名称", validators=[
+        DataRequired("请填写试卷名称"), Length(max=200, message="不超过 200 字")])
+    description = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="不超过 2000 字")])
+    mode = RadioField("出题方式", default="fixed", choices=[
+        SelectChoice("fixed", "固定题目"), SelectChoice("random", "按分类和难度随机抽题")])
+    question_ids = TextAreaField("固定题目的 id (用空格、逗号或换行分隔)",
+                                 validators=[Optional(), Length(max=5000)])
+    draws = FieldList(FormField(DrawForm), min_entries=4, max_entries=8)
+    time_limit = IntegerField("考试时长 (分钟)", default=30, validators=[
+        InputRequired("请填写时长"), NumberRange(1, 300, message="时长为 1–300 分钟")])
+    max_attempts = IntegerField("允许作答次数 (0 = 不限)", default=1,
+                                validators=[InputRequired("请填写次数"), NumberRange(0, 10, message="次数为 0–10")])
+    pass_mark = IntegerField("及格分", default=60,
+                             validators=[InputRequired("请填写及格分"), NumberRange(1, 100, message="及格分为 1–100")])
+    shuffle_questions = BooleanField("打乱题目顺序", default=True)
+    shuffle_options = BooleanField("打乱选项顺序", default=True)
+    closed_book = BooleanField("闭卷 (考试期间不能打开课程和练习)", default=True)
+    team_id = SelectField("考试对象", coerce=int)
+    opens_at = DateTimeLocalField("开始时间 (选填)", validators=[Optional()])
+    closes_at = DateTimeLocalField("截止时间 (选填)", validators=[Optional()])
+
+    def ids(self) -> list[str]:
+        return [part for part in re.split(r"[\s,，、;；]+", self.question_ids.data or "") if part]
+
+    def validate_question_ids(self, field) -> None:
+        if self.mode.data == "fixed" and not self.ids():
+            raise ValidationError("固定题目的试卷至少需要一道题")
+
+    def validate_draws(self, field) -> None:
+        if self.mode.data != "random":
+            return
+        rules = [d for d in field.entries if d.form.category.data and d.form.count.data]
+        if not rules:
+            raise ValidationError("请至少设置一条抽题规则 (分类和题数)")
+        for entry in rules:
+            if (entry.form.low.data or 1) > (entry.form.high.data or 5):
+                raise ValidationError("难度范围的下限不能大于上限")
+
+
+class SetWeeklyForm(FlaskForm):
+    question_id = StringField("题目 id", validators=[DataRequired("请填写题目 id"), Length(max=80)])
+
+
+class SpotDrawForm(FlaskForm):
+    team_id = SelectField("团队", coerce=int)
+
+
+class SpotRecordForm(FlaskForm):
+    verdict = RadioField("抽查结果", choices=[SelectChoice("correct", "回答正确"), SelectChoice("partial", "部分正确"),
+                                          SelectChoice("wrong", "回答错误")],
+                         validators=[InputRequired("请选择抽查结果")])
+    note = StringField("记录 (选填)", validators=[Optional(), Length(max=500, message="不超过 500 字")])
+
+
+class TypingStartForm(FlaskForm):
+    passage = SelectField("选择文章", validators=[DataRequired("请选择文章")])
+
+
+class TypingSubmitForm(FlaskForm):
+    typed = TextAreaField("在这里输入", validators=[Length(max=5000, message="不超过 5000 字")])
+
+
+class GiftImportForm(FlaskForm):
+    file = FileField("GIFT 文件", validators=[FileRequired("请选择文件"),
+                                            FileAllowed(["gift", "txt"], "只接受 .gift 或 .txt 文件")])
+    category = SelectField("未能对应分类的题目放入", validators=[DataRequired()])
+    indicators = SelectMultipleField("题目考查的能力指标", validators=[DataRequired("请至少选择一项能力指标")])
+    difficulty = IntegerField("难度 (1–5)", default=3,
+                              validators=[InputRequired(), NumberRange(1, 5, message="难度为 1–5")])

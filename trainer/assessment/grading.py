@@ -37,6 +37,45 @@ def is_blank(answer: object) -> bool:
     return answer is None or answer == "" or answer == [] or (isinstance(answer, str) and not answer.strip())
 
 
+TEXT_LIMIT = {"fill": 200, "short": 5000, "reply": 5000}
+
+
+def coerce_answer(question: Question, value: object) -> object:
+    """Check an answer arriving as JSON (autosave) and return it in canonical form, or raise ValueError.
+
+    The message is shown to the trainee, so it is in Chinese.
+    """
+    if is_blank(value):
+        return None
+    kind = question.type
+    if kind == "single":
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(question.options):
+            raise ValueError("不是本题的选项")
+        return value
+    if kind == "multiple":
+        if not isinstance(value, list):
+            raise ValueError("多选题的答案应是选项列表")
+        chosen = set()
+        for item in value:
+            item = int(item) if isinstance(item, str) and item.isdigit() else item
+            if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item < len(question.options):
+                raise ValueError("不是本题的选项")
+            chosen.add(item)
+        return sorted(chosen)
+    if kind == "truefalse":
+        value = {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+        if not isinstance(value, bool):
+            raise ValueError("判断题的答案应是 正确 或 错误")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("答案应是文字")
+    if len(value) > TEXT_LIMIT[kind]:
+        raise ValueError(f"答案不能超过 {TEXT_LIMIT[kind]} 字")
+    return value
+
+
 def grade(question: Question, answer: object, rules: RuleSet | None = None) -> Grade:
     """Grade `answer`; malformed answers (wrong type, unknown option) score 0 rather than raise."""
     if is_blank(answer):

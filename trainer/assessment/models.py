@@ -1,10 +1,11 @@
-"""The question bank as synced into the database."""
+"""The question bank as synced into the database, and what trainees do with it: exams, reviews,
+the weekly question, spot checks, the typing drill."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..content.questions import KeyPointDef, Option, Question
@@ -48,3 +49,150 @@ class BankQuestion(db.Model):
             KeyPointDef(p["id"], p["label"], tuple(p["phrases"])) for p in data.get("key_points", ())
         )
         return Question(**data)
+
+
+class ExamPaper(db.Model):
+    """An exam: fixed questions or random draws per category and difficulty, with its rules."""
+
+    __tablename__ = "exam_papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(16))  # fixed | random
+    question_ids: Mapped[list] = mapped_column(JSON, default=list)  # fixed
+    draws: Mapped[list] = mapped_column(JSON, default=list)  # random: [{category, min, max, count}]
+    time_limit: Mapped[int] = mapped_column(Integer)  # minutes
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)  # 0 = unlimited
+    pass_mark: Mapped[int] = mapped_column(Integer, default=60)
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
+    closed_book: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # None = every trainee
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    team = relationship("Team")
+    created_by = relationship("User")
+
+
+class ExamAttempt(db.Model):
+    """One sitting. Answers are saved as they are typed, so a crash or refresh loses nothing."""
+
+    __tablename__ = "exam_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("exam_papers.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress | grading | submitted
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deadline: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    timed_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    question_ids: Mapped[list] = mapped_column(JSON)  # in the order shown
+    option_order: Mapped[dict] = mapped_column(JSON, default=dict)  # question id -> canonical option indices
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    score: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    results: Mapped[dict] = mapped_column(JSON, default=dict)  # question id -> {score, correct, detail}
+
+    paper: Mapped[ExamPaper] = relationship()
+    user = relationship("User")
+
+
+class ReviewCard(db.Model):
+    """A missed question scheduled for review with FSRS (spaced repetition)."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("user_id", "question_id", name="one_card"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("bank_questions.id"))
+    card: Mapped[dict] = mapped_column(JSON)  # fsrs.Card.to_dict()
+    due: Mapped[datetime] = mapped_column(DateTime, index=True)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(32), default="")
+
+    question: Mapped[BankQuestion] = relationship()
+
+
+class WeeklyQuestion(db.Model):
+    """每周一题: one question per week (weeks start on Monday) for every trainee."""
+
+    __tablename__ = "weekly_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, unique=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("bank_questions.id"))
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    question: Mapped[BankQuestion] = relationship()
+
+
+class WeeklyAnswer(db.Model):
+    __tablename__ = "weekly_answers"
+    __table_args__ = (UniqueConstraint("week_start", "user_id", name="one_answer_a_week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("bank_questions.id"))
+    answer: Mapped[dict] = mapped_column(JSON)  # {"value": ...}
+    score: Mapped[float] = mapped_column(Float)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user = relationship("User")
+
+
+class SpotCheck(db.Model):
+    """A supervisor's random one-to-one check: a random team member, a random question, the verdict."""
+
+    __tablename__ = "spot_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("bank_questions.id"))
+    verdict: Mapped[str | None] = mapped_column(String(16))  # correct | partial | wrong (None until recorded)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    agent = relationship("User", foreign_keys=[agent_id])
+    question: Mapped[BankQuestion] = relationship()
+
+
+class TypingPassage(db.Model):
+    __tablename__ = "typing_passages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TypingAttempt(db.Model):
+    """A typing test, timed by the server from "开始" to "交卷"."""
+
+    __tablename__ = "typing_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    passage_id: Mapped[str] = mapped_column(ForeignKey("typing_passages.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    typed: Mapped[str] = mapped_column(Text, default="")
+    seconds: Mapped[float | None] = mapped_column(Float)
+    correct_chars: Mapped[int | None] = mapped_column(Integer)
+    cpm: Mapped[float | None] = mapped_column(Float)  # correct characters per minute
+    accuracy: Mapped[float | None] = mapped_column(Float)
+
+    passage: Mapped[TypingPassage] = relationship()
+    user = relationship("User")

@@ -14,6 +14,7 @@ from .competency import CompetencyModel, GradeDef, load_grades, load_model
 from .courses import CourseDef, load_courses
 from .errors import ContentError, ContentInvalid, display_path
 from .questions import Category, Question, load_bank
+from .typing import PassageDef, load_passages
 from .yamlio import read_yaml
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ PHRASES_DIR = Path("question_bank/phrases")
 QUESTIONS_DIR = Path("question_bank/questions")
 SCENARIOS_DIR = Path("question_bank/scenarios")
 COURSES_DIR = Path("courses")
+TYPING_FILE = Path("question_bank/typing/passages.yaml")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class ContentSet:
     questions: dict[str, Question] = field(default_factory=dict)
     courses: dict[str, CourseDef] = field(default_factory=dict)
     scenario_ids: frozenset[str] = frozenset()
+    passages: tuple[PassageDef, ...] = ()
 
     def require_valid(self) -> ContentSet:
         if self.errors:
@@ -95,10 +98,14 @@ def load_content(root: Path) -> ContentSet:
         scenarios=scenario_ids,
     )
     errors += problems
+    passages: tuple[PassageDef, ...] = ()
+    if (root / TYPING_FILE).is_file():
+        passages, problems = load_passages(root / TYPING_FILE, shown(TYPING_FILE))
+        errors += problems
 
     return ContentSet(
         root=root, model=model, grades=grades, errors=tuple(sorted(errors)), rules=rules, rule_texts=rule_texts,
-        categories=categories, questions=questions, courses=courses, scenario_ids=scenario_ids,
+        categories=categories, questions=questions, courses=courses, scenario_ids=scenario_ids, passages=passages,
     )
 
 

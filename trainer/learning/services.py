@@ -306,10 +306,6 @@ def give_feedback(enrolment: Enrolment, rating: int, comment: str) -> CourseFeed
 # --- assignments and reports (supervisors and HR) ----------------------------------------------------
 
 
-def assignable_teams(viewer: User) -> list[Team]:
-    return accounts.all_teams() if viewer.role == "hr" else list(viewer.led_teams)
-
-
 def assign(course: Course, *, by: User, due_date: date, team: Team | None = None, user: User | None = None,
            note: str = "") -> tuple[CourseAssignment, int]:
     """Assign to a team (every trainee in it) or one trainee; returns the assignment and how many were enrolled."""
@@ -317,7 +313,7 @@ def assign(course: Course, *, by: User, due_date: date, team: Team | None = None
         raise LearningError("learning.assign_target")
     if due_date < date.today():
         raise LearningError("learning.due_in_past")
-    if team is not None and team not in assignable_teams(by):
+    if team is not None and team not in accounts.managed_teams(by):
         raise LearningError("learning.not_your_team")
     if user is not None and not accounts.can_view_agent(by, user):
         raise LearningError("learning.not_your_team")

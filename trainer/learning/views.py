@@ -241,7 +241,7 @@ def feedback(slug: str):
 def _assign_form() -> AssignForm:
     form = AssignForm()
     form.course.choices = [SelectChoice(c.slug, f"{c.series} · {c.title}") for c in services.catalogue()]
-    teams = services.assignable_teams(current_user)
+    teams = accounts.managed_teams(current_user)
     form.team_id.choices = [SelectChoice(0, "— 不指派团队 —")] + [SelectChoice(t.id, t.name) for t in teams]
     agents = accounts.visible_agents(current_user)
     form.user_id.choices = [SelectChoice(0, "— 不指派个人 —")] + [

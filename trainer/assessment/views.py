@@ -1,0 +1,359 @@
+"""Exams, the daily review, 每周一题 and spot checks, the typing drill, and exam reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from .. import messages
+from ..access import allow
+from ..accounts import services as accounts
+from ..accounts.models import Team
+from ..extensions import db
+from ..forms import ActionForm
+from . import services
+from .forms import (
+    PaperForm,
+    SetWeeklyForm,
+    SpotDrawForm,
+    SpotRecordForm,
+    TypingStartForm,
+    TypingSubmitForm,
+    answer_form,
+    answers_from,
+    field_name,
+    fill_form,
+)
+from .models import ExamAttempt, ExamPaper, SpotCheck, TypingAttempt, TypingPassage
+from .typing import BAR_CPM, measure
+
+bp = Blueprint("assessment", __name__)
+
+#: Endpoints a trainee may not open while sitting a closed-book exam.
+CLOSED_BOOK_BLOCKS = ("learning.", "practice.", "assessment.review", "assessment.weekly")
+
+
+def closed_book_guard():
+    """During a closed-book exam, courses, practice and the question review are out of bounds."""
+    endpoint = request.endpoint or ""
+    if not endpoint.startswith(CLOSED_BOOK_BLOCKS) or not current_user.is_authenticated:
+        return None
+    if current_user.role != "trainee":
+        return None
+    attempt = services.open_attempt(current_user)
+    if attempt is None or not attempt.paper.closed_book:
+        return None
+    flash(messages.msg("exam.closed_book"), "warning")
+    return redirect(url_for("assessment.sit", attempt_id=attempt.id))
+
+
+def _error(err: services.AssessmentError) -> str:
+    return messages.msg(err.key, **err.values)
+
+
+# --- trainees: exams ---------------------------------------------------------------------------------
+
+
+@bp.route("/exams/")
+@allow("trainee")
+def exams():
+    papers = services.papers_for(current_user)
+    used = {p.id: services.attempts_used(p, current_user) for p in papers}
+    return render_template(
+        "assessment/exams.html", papers=papers, used=used, attempts=services.my_attempts(current_user),
+        open_attempt=services.open_attempt(current_user), is_open=services.is_open, action=ActionForm(),
+    )
+
+
+@bp.route("/exams/<int:paper_id>/start", methods=["POST"])
+@allow("trainee")
+def start(paper_id: int):
+    paper = db.session.get(ExamPaper, paper_id)
+    if paper is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(paper, current_user)
+    except services.AssessmentError as err:
+        flash(_error(err), "error")
+        return redirect(url_for("assessment.exams"))
+    return redirect(url_for("assessment.sit", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> ExamAttempt:
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id:
+        abort(403)
+    return attempt
+
+
+@bp.route("/exams/attempts/<int:attempt_id>")
+@allow("trainee")
+def sit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if services.finalise_if_expired(attempt):
+        if attempt.timed_out:
+            flash(messages.msg("exam.timed_out", score=attempt.score), "warning")
+        return redirect(url_for("assessment.review_attempt", attempt_id=attempt.id))
+    questions = services.attempt_questions(attempt)
+    form = answer_form(questions, order=attempt.option_order, formdata=None)
+    fill_form(form, questions, attempt.answers)
+    return render_template("assessment/sit.html", attempt=attempt, questions=questions, form=form,
+                           remaining=services.remaining_seconds(attempt), field_name=field_name)
+
+
+@bp.route("/exams/attempts/<int:attempt_id>/save", methods=["POST"])
+@allow("trainee")
+def save(attempt_id: int):
+    """Autosave (JSON {question id: answer}); the CSRF token travels in the X-CSRFToken header."""
+    attempt = _own_attempt(attempt_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+        return jsonify({"error": messages.msg("api.bad_json")}), 400
+    try:
+        services.save_answers(attempt, body["answers"])
+    except services.AssessmentError as err:
+        status = 409 if err.key in ("exam.time_up", "exam.already_submitted") else 400
+        return jsonify({"error": _error(err), "code": err.key}), status
+    return jsonify({"saved": len(attempt.answers), "remaining": services.remaining_seconds(attempt)})
+
+
+@bp.route("/exams/attempts/<int:attempt_id>/submit", methods=["POST"])
+@allow("trainee")
+def submit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    questions = services.attempt_questions(attempt)
+    form = answer_form(questions, order=attempt.option_order)
+    if attempt.status != "in_progress":
+        flash(messages.msg("exam.already_submitted"), "info")
+        return redirect(url_for("assessment.review_attempt", attempt_id=attempt.id))
+    if not form.validate_on_submit():
+        return render_template("assessment/sit.html", attempt=attempt, questions=questions, form=form,
+                               remaining=services.remaining_seconds(attempt), field_name=field_name), 400
+    try:
+        services.submit(attempt, answers_from(form, questions))
+    except services.AssessmentError as err:
+        flash(_error(err), "warning" if err.key == "exam.submitted_late" else "info")
+    else:
+        flash(messages.msg("exam.submitted", score=attempt.score), "success" if attempt.passed else "warning")
+    return redirect(url_for("assessment.review_attempt", attempt_id=attempt.id))
+
+
+@bp.route("/exams/attempts/<int:attempt_id>/review")
+@allow("trainee", "supervisor", "hr")
+def review_attempt(attempt_id: int):
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id and not accounts.can_view_agent(current_user, attempt.user):
+        abort(403)
+    if attempt.status != "submitted":
+        if attempt.user_id == current_user.id:
+            return redirect(url_for("assessment.sit", attempt_id=attempt.id))
+        abort(404)
+    return render_template("assessment/attempt_review.html", attempt=attempt,
+                           questions=services.attempt_questions(attempt))
+
+
+# --- trainees: daily review of missed questions ------------------------------------------------------
+
+
+@bp.route("/review", methods=["GET", "POST"])
+@allow("trainee")
+def review():
+    cards = services.due_reviews(current_user)
+    questions = [c.question.question() for c in cards]
+    form = answer_form(questions)
+    results = None
+    if form.validate_on_submit():
+        answered = {k: v for k, v in answers_from(form, questions).items() if v is not None}
+        results = services.answer_reviews(current_user, answered)
+        flash(messages.msg("review.done", right=sum(1 for _, g in results if g.correct), total=len(results)),
+              "success")
+    due, total = services.review_counts(current_user)
+    return render_template("assessment/review.html", cards=cards, questions=questions, form=form, results=results,
+                           due=due, total=total), (400 if form.errors else 200)
+
+
+# --- 每周一题 and spot checks ------------------------------------------------------------------------
+
+
+@bp.route("/weekly", methods=["GET", "POST"])
+@allow()
+def weekly():
+    weekly_q = services.weekly_question()
+    question = weekly_q.question.question() if weekly_q else None
+    if current_user.role == "trainee":
+        form = answer_form([question]) if question else None
+        mine = services.weekly_answer_of(current_user)
+        if form is not None and mine is None and form.validate_on_submit():
+            value = answers_from(form, [question])[question.id]
+            if value is None:
+                form[field_name(question.id)].errors.append(messages.msg("weekly.empty"))
+            else:
+                try:
+                    services.answer_weekly(current_user, value)
+                except services.AssessmentError as err:
+                    flash(_error(err), "info")
+                return redirect(url_for("assessment.weekly"))
+        return render_template("assessment/weekly_trainee.html", weekly=weekly_q, question=question, form=form,
+                               mine=mine, field_name=field_name), (400 if form is not None and form.errors else 200)
+    if request.method == "POST":
+        abort(405)
+    teams = accounts.managed_teams(current_user) if current_user.role in ("supervisor", "hr") else []
+    draw = SpotDrawForm(prefix="spot")
+    draw.team_id.choices = [SelectChoice(t.id, t.name) for t in teams]
+    return render_template(
+        "assessment/weekly_staff.html", weekly=weekly_q, question=question,
+        overview=services.weekly_overview(current_user) if current_user.role in ("supervisor", "hr") else [],
+        set_form=SetWeeklyForm(prefix="set"), draw=draw, record=SpotRecordForm(prefix="record"),
+        checks=services.recent_spot_checks(current_user) if current_user.role in ("supervisor", "hr") else [],
+    )
+
+
+@bp.route("/weekly/set", methods=["POST"])
+@allow("supervisor", "hr")
+def set_weekly():
+    form = SetWeeklyForm(prefix="set")
+    if form.validate_on_submit():
+        try:
+            services.set_weekly_question(current_user, form.question_id.data.strip())
+        except services.AssessmentError as err:
+            flash(_error(err), "error")
+        else:
+            flash(messages.msg("weekly.set"), "success")
+    else:
+        flash(messages.msg("weekly.unknown_question"), "error")
+    return redirect(url_for("assessment.weekly"))
+
+
+@bp.route("/weekly/spot", methods=["POST"])
+@allow("supervisor", "hr")
+def spot_draw():
+    form = SpotDrawForm(prefix="spot")
+    form.team_id.choices = [SelectChoice(t.id, t.name) for t in accounts.managed_teams(current_user)]
+    if not form.validate_on_submit():
+        abort(400)
+    team = db.session.get(Team, form.team_id.data)
+    try:
+        check = services.draw_spot_check(current_user, team)
+    except services.AssessmentError as err:
+        flash(_error(err), "error")
+        return redirect(url_for("assessment.weekly"))
+    return redirect(url_for("assessment.spot", check_id=check.id))
+
+
+@bp.route("/weekly/spot/<int:check_id>", methods=["GET", "POST"])
+@allow("supervisor", "hr")
+def spot(check_id: int):
+    check = db.session.get(SpotCheck, check_id)
+    if check is None:
+        abort(404)
+    if not accounts.can_view_agent(current_user, check.agent):
+        abort(403)
+    form = SpotRecordForm(prefix="record")
+    if form.validate_on_submit():
+        try:
+            services.record_spot_check(check, by=current_user, verdict=form.verdict.data, note=form.note.data or "")
+        except services.AssessmentError as err:
+            flash(_error(err), "info")
+        else:
+            flash(messages.msg("spot.recorded", name=check.agent.display_name), "success")
+        return redirect(url_for("assessment.weekly"))
+    return render_template("assessment/spot.html", check=check, question=check.question.question(), form=form), (
+        400 if form.errors else 200)
+
+
+# --- typing drill ------------------------------------------------------------------------------------
+
+
+@bp.route("/typing", methods=["GET", "POST"])
+@allow("trainee")
+def typing():
+    form = TypingStartForm()
+    form.passage.choices = [SelectChoice(p.id, p.title) for p in services.passages()]
+    if form.validate_on_submit():
+        passage = db.session.get(TypingPassage, form.passage.data)
+        attempt = services.start_typing(current_user, passage)
+        return redirect(url_for("assessment.type_passage", attempt_id=attempt.id))
+    return render_template("assessment/typing.html", form=form, history=services.typing_history(current_user),
+                           bar=BAR_CPM), (400 if form.errors else 200)
+
+
+@bp.route("/typing/<int:attempt_id>", methods=["GET", "POST"])
+@allow("trainee")
+def type_passage(attempt_id: int):
+    attempt = db.session.get(TypingAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id:
+        abort(403)
+    form = TypingSubmitForm()
+    if attempt.submitted_at is None and form.validate_on_submit():
+        try:
+            services.submit_typing(attempt, form.typed.data or "")
+        except services.AssessmentError as err:
+            flash(_error(err), "info")
+        return redirect(url_for("assessment.type_passage", attempt_id=attempt.id))
+    result = None
+    if attempt.submitted_at is not None:
+        result = measure(attempt.passage.text, attempt.typed, attempt.seconds or 0)
+    return render_template("assessment/type.html", attempt=attempt, form=form, result=result, bar=BAR_CPM), (
+        400 if form.errors else 200)
+
+
+# --- supervisors and HR: papers and reports ----------------------------------------------------------
+
+
+@bp.route("/exams/manage")
+@allow("supervisor", "hr")
+def manage():
+    papers = services.papers_managed_by(current_user)
+    return render_template("assessment/manage.html", papers=papers)
+
+
+@bp.route("/exams/manage/new", methods=["GET", "POST"])
+@allow("supervisor", "hr")
+def new_paper():
+    form = PaperForm()
+    categories = services.categories()
+    for entry in form.draws.entries:
+        entry.form.category.choices = [SelectChoice("", "—")] + [SelectChoice(c.id, c.name) for c in categories]
+    teams = accounts.managed_teams(current_user)
+    form.team_id.choices = ([SelectChoice(0, "全部学员")] if current_user.role == "hr" else []) + [
+        SelectChoice(t.id, t.name) for t in teams]
+    if form.validate_on_submit():
+        draws = [services.Draw(e.form.category.data, e.form.low.data or 1, e.form.high.data or 5, e.form.count.data)
+                 for e in form.draws.entries if e.form.category.data and e.form.count.data]
+        try:
+            paper = services.create_paper(
+                by=current_user, title=form.title.data, description=form.description.data or "", mode=form.mode.data,
+                question_ids=form.ids(), draws=draws, time_limit=form.time_limit.data,
+                max_attempts=form.max_attempts.data, pass_mark=form.pass_mark.data,
+                shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
+                closed_book=form.closed_book.data,
+                team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
+                opens_at=form.opens_at.data, closes_at=form.closes_at.data,
+            )
+        except services.AssessmentError as err:
+            target = form.question_ids if err.key == "exam.unknown_questions" else form.title
+            target.errors.append(_error(err))
+        else:
+            flash(messages.msg("exam.created", title=paper.title), "success")
+            return redirect(url_for("assessment.paper", paper_id=paper.id))
+    return render_template("assessment/paper_form.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/exams/manage/<int:paper_id>")
+@allow("supervisor", "hr")
+def paper(paper_id: int):
+    item = db.session.get(ExamPaper, paper_id)
+    if item is None:
+        abort(404)
+    if not services.can_manage_paper(current_user, item):
+        abort(403)
+    return render_template("assessment/paper.html", report=services.paper_report(current_user, item))
