@@ -176,10 +176,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def content_with_fixtures(target: Path) -> Path:
-    """A writable content tree: the repository's question_bank plus the small test course and questions."""
+    """A writable content tree: the repository's question_bank plus the small test course, questions and scenario."""
     shutil.copytree(ROOT / "question_bank", target / "question_bank")
     shutil.copytree(FIXTURES / "courses", target / "courses")
     shutil.copyfile(FIXTURES / "questions.yaml", target / "question_bank" / "questions" / "zz-fixture.yaml")
+    shutil.copyfile(FIXTURES / "scenarios" / "fixture-leak.yaml",
+                    target / "question_bank" / "scenarios" / "fixture-leak.yaml")
     return target
 
 

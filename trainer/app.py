@@ -53,12 +53,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .practice import models as _practice_models  # noqa: F401
     from .practice.views import bp as practice_bp
     from .practice.views import rules_bp
+    from .roleplay import models as _roleplay_models  # noqa: F401
+    from .roleplay.views import bp as roleplay_bp
 
     auth.install(app)
     errors.install(app)
     templating.install(app)
     for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, learning_bp, requests_bp,
-                      assessment_bp, api_bp):
+                      assessment_bp, roleplay_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
     access.install(app)

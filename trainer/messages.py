@@ -91,6 +91,14 @@ MESSAGES: dict[str, str] = {
     "spot.already": "这次抽查已经记录过了。",
     "spot.recorded": "已记录对 {name} 的抽查结果。",
     "typing.already": "这次打字测试已经交卷。",
+    # role-play
+    "roleplay.unknown_scenario": "没有这个情景。",
+    "roleplay.not_yours": "这不是你的演练。",
+    "roleplay.finished": "这次演练已经结束，不能再发送回复。",
+    "roleplay.empty": "回复不能为空。",
+    "roleplay.too_long": "回复不能超过 {limit} 字。",
+    "roleplay.busy": "上一条回复还在处理（可能在另一个窗口发送过），请刷新页面后再继续。",
+    "api.scenario_required": "请求体必须包含 scenario (情景 id)。",
     # scoring interface errors (CLI and API)
     "score.bad_json": "这一行不是有效的 JSON 对象。",
     "score.not_utf8": "这一行不是 UTF-8 编码。",
@@ -175,6 +183,19 @@ REQUEST_STATUS_LABELS = {
     "submitted": "待审核", "approved": "已批准, 待指定讲师", "rejected": "已驳回", "assigned": "讲师已指定, 实施中",
     "archived": "已归档",
 }
+
+
+OUTCOME_LABELS = {"resolved": "已解决", "escalated": "升级到主管", "hung_up": "客户挂断", "turn_limit": "轮次用完"}
+
+OUTCOME_TEXT = {
+    "resolved": "投诉已解决：客户接受了你的方案。",
+    "escalated": "客户要求找你的主管——这次投诉升级了。回看对话，看看哪一句让情绪失控。",
+    "hung_up": "客户挂断了电话。回看对话，看看哪一句让情绪失控。",
+    "turn_limit": "对话轮次用完，问题还没有解决。",
+}
+
+DOMAIN_LABELS = {"property": "物业服务", "utility": "公用事业热线", "ecommerce": "电商客服"}
+CHANNEL_LABELS = {"phone": "电话", "counter": "前台", "chat": "在线"}
 
 
 def msg(key: str, **values: object) -> str:

@@ -19,6 +19,7 @@ from .content import CompetencyModel, ContentSet, GradeDef
 from .extensions import db
 from .learning.models import Course, CourseSegment
 from .practice.models import PhraseRuleSet
+from .roleplay.models import ScenarioRecord
 from .timeutil import utcnow
 
 
@@ -220,6 +221,25 @@ def _sync_passages(content: ContentSet, report: SyncReport) -> None:
             report.note(f"typing passage {ident}: retired")
 
 
+def _sync_scenarios(content: ContentSet, report: SyncReport) -> None:
+    existing = {s.id: s for s in db.session.scalars(select(ScenarioRecord))}
+    for ident, scenario in content.scenarios.items():
+        row = existing.get(ident)
+        values = {"title": scenario.title, "domain": scenario.domain, "summary": scenario.summary,
+                  "data": asdict(scenario), "content_hash": scenario.content_hash, "retired": False}
+        if row is None:
+            db.session.add(ScenarioRecord(id=ident, **values))
+            report.note(f"scenario {ident}: added")
+        elif row.content_hash != scenario.content_hash or row.retired:
+            for key, value in values.items():
+                setattr(row, key, value)
+            report.note(f"scenario {ident}: updated")
+    for ident, row in existing.items():
+        if ident not in content.scenarios and not row.retired:
+            row.retired = True
+            report.note(f"scenario {ident}: retired (its sessions are kept)")
+
+
 def sync_content(content: ContentSet) -> SyncReport:
     """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
     content.require_valid()
@@ -233,6 +253,7 @@ def sync_content(content: ContentSet) -> SyncReport:
         _sync_questions(content, report)
         _sync_courses(content, report)
         _sync_passages(content, report)
+        _sync_scenarios(content, report)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -56,6 +56,10 @@ def install(app: Flask) -> None:
         SEGMENT_KIND_LABELS=messages.SEGMENT_KIND_LABELS,
         QUESTION_TYPE_LABELS=messages.QUESTION_TYPE_LABELS,
         REQUEST_STATUS_LABELS=messages.REQUEST_STATUS_LABELS,
+        OUTCOME_LABELS=messages.OUTCOME_LABELS,
+        OUTCOME_TEXT=messages.OUTCOME_TEXT,
+        DOMAIN_LABELS=messages.DOMAIN_LABELS,
+        CHANNEL_LABELS=messages.CHANNEL_LABELS,
         action_form=ActionForm,
         today=date.today,
     )

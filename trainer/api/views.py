@@ -17,6 +17,8 @@ from ..accounts.models import User
 from ..competency import services as competency
 from ..extensions import db
 from ..practice import services as practice
+from ..roleplay import services as roleplay
+from ..roleplay.models import RoleplaySession
 from ..scoring.batch import score_object
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -100,3 +102,52 @@ def score():
             413 if result["code"] == "too_long" else 400
         )
     return jsonify(result)
+
+
+def _roleplay_error(err: roleplay.RoleplayError):
+    return jsonify({"error": messages.msg(err.key, **err.values), "code": err.key, "status": err.status}), err.status
+
+
+def _own_session(session_id: int) -> RoleplaySession:
+    session = db.session.get(RoleplaySession, session_id)
+    if session is None:
+        abort(404)
+    if not roleplay.can_view(current_user, session):
+        abort(403)
+    return session
+
+
+@bp.route("/roleplay/sessions", methods=["POST"])
+@allow("trainee")
+def roleplay_start():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("scenario"), str):
+        return jsonify({"error": messages.msg("api.scenario_required"), "status": 400}), 400
+    try:
+        session = roleplay.start(current_user, body["scenario"])
+    except roleplay.RoleplayError as err:
+        return _roleplay_error(err)
+    return jsonify({"session": session.id, "customer": session.turns[0].text, "emotion": session.emotion,
+                    "stage": session.stage}), 201
+
+
+@bp.route("/roleplay/sessions/<int:session_id>/turns", methods=["POST"])
+@allow("trainee")
+def roleplay_turn(session_id: int):
+    session = _own_session(session_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    try:
+        mine, theirs = roleplay.take_turn(session, current_user, body.get("text"))
+    except roleplay.RoleplayError as err:
+        return _roleplay_error(err)
+    return jsonify({"report": mine.report, "turn_score": mine.turn_score, "customer": theirs.text,
+                    "emotion": session.emotion, "stage": session.stage, "finished": session.status == "finished",
+                    "outcome": session.outcome})
+
+
+@bp.route("/roleplay/sessions/<int:session_id>")
+@allow("trainee", "supervisor", "hr")
+def roleplay_session(session_id: int):
+    return jsonify(roleplay.session_json(_own_session(session_id)))

@@ -14,8 +14,8 @@ from .competency import CompetencyModel, GradeDef, load_grades, load_model
 from .courses import CourseDef, load_courses
 from .errors import ContentError, ContentInvalid, display_path
 from .questions import Category, Question, load_bank
+from .scenarios import Scenario, load_scenarios
 from .typing import PassageDef, load_passages
-from .yamlio import read_yaml
 
 if TYPE_CHECKING:
     from ..scoring.rules import RuleSet
@@ -41,6 +41,7 @@ class ContentSet:
     questions: dict[str, Question] = field(default_factory=dict)
     courses: dict[str, CourseDef] = field(default_factory=dict)
     scenario_ids: frozenset[str] = frozenset()
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
     passages: tuple[PassageDef, ...] = ()
 
     def require_valid(self) -> ContentSet:
@@ -88,8 +89,12 @@ def load_content(root: Path) -> ContentSet:
         root / QUESTIONS_DIR, root, indicators=indicators, scripts=scripts
     )
     errors += question_problems
-    scenario_ids, problems = _scenario_ids(root)
+    groups = set(rules.groups) if rules else None
+    scenarios, problems = load_scenarios(root / SCENARIOS_DIR, root, indicators=indicators, scripts=scripts,
+                                         groups=groups)
     errors += problems
+    # Courses may name any scenario file; a broken scenario is reported on its own, not as "unknown" everywhere.
+    scenario_ids = frozenset(p.stem for p in (root / SCENARIOS_DIR).glob("*.yaml"))
     courses, problems = load_courses(
         root / COURSES_DIR, root, indicators=indicators, scripts=scripts,
         # Only cross-check references when the referenced part loaded cleanly: one broken question file
@@ -106,21 +111,11 @@ def load_content(root: Path) -> ContentSet:
     return ContentSet(
         root=root, model=model, grades=grades, errors=tuple(sorted(errors)), rules=rules, rule_texts=rule_texts,
         categories=categories, questions=questions, courses=courses, scenario_ids=scenario_ids, passages=passages,
+        scenarios=scenarios,
     )
-
-
-def _scenario_ids(root: Path) -> tuple[frozenset[str], list[ContentError]]:
-    """The ids of the role-play scenarios, for checking what courses refer to."""
-    ids, errors = set(), []
-    for path in sorted((root / SCENARIOS_DIR).glob("*.yaml")):
-        data, problems = read_yaml(path, display_path(path, root))
-        errors += problems
-        if isinstance(data, dict) and isinstance(data.get("id"), str):
-            ids.add(data["id"])
-    return frozenset(ids), errors
 
 
 __all__ = [
     "Category", "CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "CourseDef", "GradeDef", "Question",
-    "load_content",
+    "Scenario", "load_content",
 ]

@@ -1,0 +1,10 @@
+"""The chat reply form."""
+
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField("你的回复", validators=[
+        DataRequired("请先写下你要对客户说的话"), Length(max=5000, message="回复不能超过 5000 字")])

@@ -1,0 +1,159 @@
+"""Role-play rules: starting a conversation, taking a turn (exactly once, even from two tabs), finishing it
+with evidence per stage, and who may see a transcript."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+
+from sqlalchemy import select, update
+
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..competency import services as competency
+from ..content.scenarios import Scenario, scenario_from_dict
+from ..extensions import db
+from ..practice import services as practice
+from ..scoring.privacy import mask
+from ..timeutil import utcnow
+from . import engine
+from .models import RoleplaySession, RoleplayTurn, ScenarioRecord
+
+
+class RoleplayError(Exception):
+    """A rule was broken; `key` names the message in trainer.messages, `status` the HTTP status for the API."""
+
+    def __init__(self, key: str, status: int = 400, **values: object):
+        super().__init__(key)
+        self.key, self.status, self.values = key, status, values
+
+
+def scenarios() -> list[ScenarioRecord]:
+    return list(db.session.scalars(select(ScenarioRecord).where(ScenarioRecord.retired.is_(False))
+                                   .order_by(ScenarioRecord.domain, ScenarioRecord.id)))
+
+
+def get_scenario(scenario_id: str) -> ScenarioRecord | None:
+    return db.session.get(ScenarioRecord, scenario_id)
+
+
+def scenario_of(session: RoleplaySession) -> Scenario:
+    return scenario_from_dict(session.scenario_data)
+
+
+def start(user: User, scenario_id: str) -> RoleplaySession:
+    record = get_scenario(scenario_id) if isinstance(scenario_id, str) else None
+    if record is None or record.retired:
+        raise RoleplayError("roleplay.unknown_scenario", 404)
+    scenario = scenario_from_dict(record.data)
+    state = engine.start(scenario)
+    now = utcnow()
+    session = RoleplaySession(user_id=user.id, scenario_id=record.id, scenario_data=asdict(scenario),
+                              seed=secrets.token_hex(8), stage=state.stage, emotion=state.emotion, started_at=now,
+                              last_customer_at=now)
+    session.turns.append(RoleplayTurn(position=0, role="customer", text=scenario.opening, stage=state.stage,
+                                      emotion=state.emotion, at=now))
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def can_view(viewer: User, session: RoleplaySession) -> bool:
+    return session.user_id == viewer.id or accounts.can_view_agent(viewer, session.user)
+
+
+def take_turn(session: RoleplaySession, user: User, text: object) -> tuple[RoleplayTurn, RoleplayTurn]:
+    """Score the reply, let the customer react, store both turns. Returns (trainee turn, customer turn)."""
+    if session.user_id != user.id:
+        raise RoleplayError("roleplay.not_yours", 403)
+    if session.status != "in_progress":
+        raise RoleplayError("roleplay.finished", 409)
+    if not isinstance(text, str) or not text.strip():
+        raise RoleplayError("roleplay.empty")
+    rules = practice.rules_in_force()
+    if len(text) > rules.scoring.max_chars:
+        raise RoleplayError("roleplay.too_long", 413, limit=rules.scoring.max_chars)
+    taken = session.turns_taken
+    # Claim this turn number: of two replies posted at once exactly one wins, the other changes nothing.
+    claimed = db.session.execute(
+        update(RoleplaySession).where(RoleplaySession.id == session.id, RoleplaySession.turns_taken == taken,
+                                      RoleplaySession.status == "in_progress")
+        .values(turns_taken=taken + 1)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise RoleplayError("roleplay.busy", 409)
+    now = utcnow()
+    scenario = scenario_of(session)
+    state = engine.State(stage=session.stage, emotion=session.emotion, turns=taken)
+    seconds = (now - session.last_customer_at).total_seconds()
+    turn = engine.play(scenario, state, text, seconds, rules, session.seed)
+    report = turn.report.to_dict()
+    report["key_points"] = [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
+                             "start": p.start, "end": p.end} for p in turn.points]
+    report["slow"] = turn.slow
+    position = len(session.turns)
+    mine = RoleplayTurn(position=position, role="trainee", text=mask(text), stage=turn.stage,
+                        emotion=turn.emotion_before, report=report, seconds=turn.seconds, turn_score=turn.turn_score,
+                        at=now)
+    theirs = RoleplayTurn(position=position + 1, role="customer", text=turn.customer, stage=turn.state.stage,
+                          emotion=turn.state.emotion, at=now)
+    session.turns.extend([mine, theirs])
+    session.stage, session.emotion, session.last_customer_at = turn.state.stage, turn.state.emotion, now
+    if turn.state.finished:
+        _finish(session, scenario, turn.state.outcome)
+    db.session.commit()
+    return mine, theirs
+
+
+def _finish(session: RoleplaySession, scenario: Scenario, outcome: str) -> None:
+    trainee_turns = [t for t in session.turns if t.role == "trainee"]
+    session.status, session.outcome, session.finished_at = "finished", outcome, utcnow()
+    session.score = engine.overall_score([t.turn_score for t in trainee_turns], outcome)
+    for stage_id, value in engine.stage_scores([(t.stage, t.turn_score) for t in trainee_turns]).items():
+        stage = scenario.stage(stage_id)
+        for indicator in stage.indicators:
+            competency.record_evidence(agent=session.user, indicator_id=indicator, value=value,
+                                       source_kind="roleplay", source_id=str(session.id),
+                                       note=f"{scenario.title} · {stage.name}", commit=False)
+    for indicator in scenario.indicators:
+        competency.record_evidence(agent=session.user, indicator_id=indicator, value=session.score,
+                                   source_kind="roleplay", source_id=str(session.id),
+                                   note=f"{scenario.title} · 整体", commit=False)
+
+
+def sessions_of(user: User) -> list[RoleplaySession]:
+    return list(db.session.scalars(select(RoleplaySession).where(RoleplaySession.user_id == user.id)
+                                   .order_by(RoleplaySession.started_at.desc())))
+
+
+def sessions_visible_to(viewer: User, limit: int = 50) -> list[RoleplaySession]:
+    agent_ids = [u.id for u in accounts.visible_agents(viewer)]
+    if not agent_ids:
+        return []
+    return list(db.session.scalars(select(RoleplaySession).where(RoleplaySession.user_id.in_(agent_ids))
+                                   .order_by(RoleplaySession.started_at.desc()).limit(limit)))
+
+
+def remaining_seconds(session: RoleplaySession) -> int:
+    limit = session.scenario_data["turn_seconds"]
+    return max(0, int(limit - (utcnow() - session.last_customer_at).total_seconds()))
+
+
+def session_json(session: RoleplaySession) -> dict:
+    """The API's view of a session (GET /api/v1/roleplay/sessions/<id>)."""
+    return {
+        "session": session.id,
+        "scenario": session.scenario_id,
+        "status": session.status,
+        "outcome": session.outcome,
+        "stage": session.stage,
+        "emotion": session.emotion,
+        "score": session.score,
+        "turns": [
+            {"role": t.role, "text": t.text, "emotion": t.emotion, "stage": t.stage,
+             **({"report": t.report, "seconds": t.seconds, "turn_score": t.turn_score} if t.role == "trainee" else {}),
+             "at": t.at.isoformat() + "Z"}
+            for t in session.turns
+        ],
+    }

@@ -1,0 +1,72 @@
+"""Role-play pages: pick a scenario, talk to the customer, read the transcript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from .. import messages
+from ..access import allow
+from ..extensions import db
+from ..forms import ActionForm
+from ..practice import services as practice
+from ..practice.highlight import segments
+from . import services
+from .forms import ReplyForm
+from .models import RoleplaySession
+
+bp = Blueprint("roleplay", __name__, url_prefix="/roleplay")
+
+
+@bp.route("/")
+@allow()
+def index():
+    mine = services.sessions_of(current_user) if current_user.role == "trainee" else []
+    team = services.sessions_visible_to(current_user) if current_user.role in ("supervisor", "hr") else []
+    return render_template("roleplay/index.html", scenarios=services.scenarios(), mine=mine, team=team,
+                           action=ActionForm())
+
+
+@bp.route("/start/<scenario_id>", methods=["POST"])
+@allow("trainee")
+def start(scenario_id: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        session = services.start(current_user, scenario_id)
+    except services.RoleplayError as err:
+        abort(err.status, messages.msg(err.key, **err.values))
+    return redirect(url_for("roleplay.session", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@allow("trainee", "supervisor", "hr")
+def session(session_id: int):
+    item = db.session.get(RoleplaySession, session_id)
+    if item is None:
+        abort(404)
+    if not services.can_view(current_user, item):
+        abort(403)
+    form = ReplyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.take_turn(item, current_user, form.text.data)
+        except services.RoleplayError as err:
+            flash(messages.msg(err.key, **err.values), "error")
+            if err.status != 409:
+                status = err.status
+            else:
+                return redirect(url_for("roleplay.session", session_id=item.id))
+        else:
+            return redirect(url_for("roleplay.session", session_id=item.id) + "#latest")
+    elif form.errors:
+        status = 400
+    scenario = services.scenario_of(item)
+    rules = practice.rules_in_force()
+    marks = {t.id: segments(t.text, t.report) for t in item.turns if t.role == "trainee"}
+    return render_template(
+        "roleplay/session.html", item=item, scenario=scenario, form=form, rules=rules, marks=marks,
+        stage_index=scenario.stage_index(item.stage), remaining=services.remaining_seconds(item),
+        mine=item.user_id == current_user.id,
+    ), status
