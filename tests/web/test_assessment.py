@@ -293,3 +293,10 @@ def test_typing_drill_is_timed_by_the_server(app, people):
     db.session.refresh(attempt)
     assert attempt.correct_chars == 90  # the first submission stands
     assert "字/分" in me.get(url).get_data(as_text=True)
+
+
+def test_weekly_question_is_on_the_trainee_home_page(app, people):
+    me = client_for(app, people["trainee"])
+    page = me.get("/me").get_data(as_text=True)
+    weekly = services.weekly_question()
+    assert weekly.question.stem in page and 'action="/weekly"' in page

@@ -7,7 +7,11 @@ from flask_login import current_user
 
 from ..access import allow, public
 from ..accounts import services as accounts
+from ..assessment import services as assessment
+from ..assessment.forms import answer_form, field_name
 from ..competency import services as competency
+from ..learning import services as learning
+from ..roleplay import services as roleplay
 
 bp = Blueprint("home", __name__)
 
@@ -15,10 +19,22 @@ bp = Blueprint("home", __name__)
 @bp.route("/me")
 @allow("trainee")
 def trainee():
+    weekly = assessment.weekly_question()
+    question = weekly.question.question() if weekly else None
+    due, _ = assessment.review_counts(current_user)
     return render_template(
         "home/trainee.html",
         profile=competency.profile(current_user),
         evidence=competency.evidence_for(current_user, limit=8),
+        weekly=weekly,
+        question=question,
+        weekly_form=answer_form([question]) if question else None,
+        weekly_answer=assessment.weekly_answer_of(current_user),
+        field_name=field_name,
+        reviews_due=due,
+        courses=[e for e in learning.my_enrolments(current_user) if e.status != "completed"][:5],
+        sessions=roleplay.sessions_of(current_user)[:3],
+        open_exam=assessment.open_attempt(current_user),
     )
 
 
