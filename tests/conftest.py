@@ -180,6 +180,9 @@ def content_with_fixtures(target: Path) -> Path:
     shutil.copytree(ROOT / "question_bank", target / "question_bank")
     shutil.copytree(FIXTURES / "courses", target / "courses")
     shutil.copyfile(FIXTURES / "questions.yaml", target / "question_bank" / "questions" / "zz-fixture.yaml")
+    # the fixture questions get a category of their own, so tests that draw by category see only them
+    with (target / "question_bank" / "questions" / "categories.yaml").open("a", encoding="utf-8") as f:
+        f.write("  - id: fixture\n    name: 测试题目\n")
     shutil.copyfile(FIXTURES / "scenarios" / "fixture-leak.yaml",
                     target / "question_bank" / "scenarios" / "fixture-leak.yaml")
     return target

@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(score_command)
     app.cli.add_command(content_group)
     app.cli.add_command(user_group)
+    app.cli.add_command(questions_group)
     app.cli.add_command(demo_command)
 
 
@@ -121,6 +122,74 @@ def content_sync(root: str | None) -> None:
     for change in report.changes:
         click.echo(change)
     click.echo(f"content synced ({len(report.changes)} change(s))", err=True)
+
+
+# --- questions ---------------------------------------------------------------------------------------
+
+
+@click.group("questions", help="题库与 Moodle GIFT 文件互通。")
+def questions_group() -> None:
+    pass
+
+
+@questions_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--category", default="imported", show_default=True, help="GIFT 分类对应不上时放入的题目分类 id")
+@click.option("--indicators", default="product_knowledge", show_default=True, help="题目考查的能力指标, 逗号分隔")
+@click.option("--difficulty", type=click.IntRange(1, 5), default=3, show_default=True)
+@with_appcontext
+def questions_import(path: str, category: str, indicators: str, difficulty: int) -> None:
+    """Import a Moodle GIFT file; unsupported questions are listed by line and skipped."""
+    from pathlib import Path
+
+    from .assessment.gift_import import import_gift
+    from .assessment.models import QuestionCategory
+    from .competency.services import model_view
+    from .content.gift import GiftUnreadable
+    from .extensions import db
+
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        click.echo(f"{path}: cannot read the file ({exc.strerror})", err=True)
+        sys.exit(1)
+    except UnicodeDecodeError as exc:
+        click.echo(f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8 and try again", err=True)
+        sys.exit(1)
+    if db.session.get(QuestionCategory, category) is None:
+        raise click.BadParameter(f"unknown category {category!r}", param_hint="--category")
+    chosen = tuple(i.strip() for i in indicators.split(",") if i.strip())
+    model = model_view()
+    known = set(model.combined) if model else set()
+    if not chosen or any(i not in known for i in chosen):
+        raise click.BadParameter(f"indicators must be among: {', '.join(sorted(known))}", param_hint="--indicators")
+    try:
+        report = import_gift(text, source=Path(path).name, default_category=category, indicators=chosen,
+                             difficulty=difficulty)
+    except GiftUnreadable as exc:
+        click.echo(f"{path}:{exc.line}: {exc}", err=True)
+        sys.exit(1)
+    for skip in report.skipped:
+        click.echo(f"{path}:{skip.line}: skipped: {skip.reason}")
+    click.echo(report.summary)
+
+
+@questions_group.command("export")
+@click.option("--category", default=None, help="只导出这个分类")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="写入文件 (默认标准输出)")
+@with_appcontext
+def questions_export(category: str | None, output: str | None) -> None:
+    """Write the question bank as a Moodle GIFT file."""
+    from pathlib import Path
+
+    from .assessment.gift_import import export_gift
+
+    text = export_gift(category)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 # --- users -------------------------------------------------------------------------------------------

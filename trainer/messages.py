@@ -99,6 +99,9 @@ MESSAGES: dict[str, str] = {
     "roleplay.too_long": "回复不能超过 {limit} 字。",
     "roleplay.busy": "上一条回复还在处理（可能在另一个窗口发送过），请刷新页面后再继续。",
     "api.scenario_required": "请求体必须包含 scenario (情景 id)。",
+    "gift.not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 后重新上传。",
+    "gift.unreadable": "无法解析这个 GIFT 文件（第 {line} 行: {reason}），没有导入任何题目。",
+    "gift.imported": "导入完成: {summary}。",
     # scoring interface errors (CLI and API)
     "score.bad_json": "这一行不是有效的 JSON 对象。",
     "score.not_utf8": "这一行不是 UTF-8 编码。",

@@ -10,7 +10,6 @@ from flask import Flask, url_for
 
 from . import messages
 from .accounts.services import tenure_months
-from .forms import ActionForm
 
 
 def install(app: Flask) -> None:
@@ -60,6 +59,5 @@ def install(app: Flask) -> None:
         OUTCOME_TEXT=messages.OUTCOME_TEXT,
         DOMAIN_LABELS=messages.DOMAIN_LABELS,
         CHANNEL_LABELS=messages.CHANNEL_LABELS,
-        action_form=ActionForm,
         today=date.today,
     )

@@ -29,6 +29,20 @@ CHROMIUM_FLAGS = [
 ]
 
 
+LIVE: dict = {}
+
+
+def new_trainee(username: str, team: str = "客服一组") -> str:
+    """A fresh trainee on the live server (demo trainees already have history), password demo-pass-2026."""
+    from trainer.accounts import services as accounts
+
+    with LIVE["app"].app_context():
+        group = next(t for t in accounts.all_teams() if t.name == team)
+        accounts.create_user(username=username, password="demo-pass-2026", role="trainee", team=group,
+                             display_name=username)
+    return username
+
+
 @pytest.fixture(scope="session")
 def live_server(database_template, tmp_path_factory):
     """Serve the app (with `trainer demo` data) on a free localhost port in a background thread."""
@@ -51,6 +65,7 @@ def live_server(database_template, tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    LIVE["app"] = app
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)

@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import new_trainee, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 def test_trainee_completes_a_course(page, live_server):
-    sign_in(page, live_server, "zhou-ting")
+    sign_in(page, live_server, new_trainee("e2e-course-1"))
     page.goto(f"{live_server}/courses/")
     page.click("#catalogue >> text=测试课程：接听电话")
     page.click("main button:has-text('报名学习')")
@@ -36,7 +36,7 @@ def test_trainee_completes_a_course(page, live_server):
 
 
 def test_course_progress_resumes_after_leaving(page, live_server):
-    sign_in(page, live_server, "sun-hao")
+    sign_in(page, live_server, new_trainee("e2e-course-2"))
     page.goto(f"{live_server}/courses/sample-course")
     page.click("main button:has-text('报名学习')")
     page.click("text=下一环节 →")

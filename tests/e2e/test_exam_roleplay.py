@@ -3,7 +3,7 @@ scenario to a resolved ending and another to an escalation."""
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import new_trainee, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def test_exam_end_to_end_with_autosave(browser, live_server):
     assert "已创建试卷" in hr.locator(".flash").inner_text()
 
     page = browser.new_context(locale="zh-CN").new_page()
-    sign_in(page, live_server, "li-ming")
+    sign_in(page, live_server, new_trainee("e2e-exam"))
     page.goto(f"{live_server}/exams/")
     page.locator("#papers tr", has_text="浏览器测试考卷").locator("button").click()
     page.check("input[name=q_fx_single][value='0']")
@@ -49,7 +49,7 @@ def play(page, live_server, replies):
 
 
 def test_roleplay_resolved(page, live_server):
-    sign_in(page, live_server, "chen-jie")
+    sign_in(page, live_server, new_trainee("e2e-resolved"))
     play(page, live_server, [
         "王女士，非常抱歉给您添麻烦了，请您放心，我们马上处理，谢谢您告诉我们。",
         "维修师傅30分钟内上门，请您放心。",
@@ -60,7 +60,7 @@ def test_roleplay_resolved(page, live_server):
 
 
 def test_roleplay_escalation(page, live_server):
-    sign_in(page, live_server, "wang-fang")
+    sign_in(page, live_server, new_trainee("e2e-escalated"))
     play(page, live_server, ["这事我们不管，你自己找楼上。", "有本事你去告！"])
     assert page.locator("#outcome").inner_text().startswith("升级到主管")
     assert "忌语「我们不管」" in page.locator(".bubble.trainee").first.inner_text()

@@ -5,7 +5,8 @@ import pytest
 from trainer.assessment.analysis import histogram, item_analysis
 from trainer.assessment.grading import coerce_answer, grade, indicator_scores
 from trainer.assessment.typing import measure
-from trainer.content.questions import KeyPointDef, Option, Question
+from trainer.content.questions import Option, Question
+from trainer.scoring import KeyPoint
 
 
 def q(kind, **fields):
@@ -16,18 +17,20 @@ def q(kind, **fields):
 
 SINGLE = q("single", options=(Option("三声", True), Option("十声", False)))
 MULTI = q("multiple", options=(Option("a", True), Option("b", True), Option("c", False)))
+PARTIAL_SINGLE = q("single", options=(Option("三声", True, 100), Option("四声", False, 50), Option("十声", False, -50)))
 WEIGHTED = q("multiple", options=(Option("a", True, 50), Option("b", True, 50), Option("c", False, -100)))
 TF = q("truefalse", answer=False)
 FILL = q("fill", stem="应在 ____ 分钟内派单", answers=("10", "十"))
-SHORT = q("short", key_points=(KeyPointDef("a", "听清楚", ("听清楚",)), KeyPointDef("b", "问清楚", ("问清楚",))),
+SHORT = q("short", key_points=(KeyPoint("a", "听清楚", ("听清楚",)), KeyPoint("b", "问清楚", ("问清楚",))),
           pass_ratio=0.6)
-REPLY = q("reply", script="complaint", key_points=(KeyPointDef("room", "房号", ("房号",)),))
+REPLY = q("reply", script="complaint", key_points=(KeyPoint("room", "房号", ("房号",)),))
 
 
 @pytest.mark.parametrize(
     ("question", "answer", "score", "correct"),
     [
         (SINGLE, 0, 1.0, True), (SINGLE, 1, 0.0, False), (SINGLE, 9, 0.0, False), (SINGLE, "0", 0.0, False),
+        (PARTIAL_SINGLE, 0, 1.0, True), (PARTIAL_SINGLE, 1, 0.5, False), (PARTIAL_SINGLE, 2, 0.0, False),
         (MULTI, [0, 1], 1.0, True), (MULTI, [0], 0.5, False), (MULTI, [0, 2], 0.0, False), (MULTI, [5], 0.0, False),
         (WEIGHTED, [0, 1], 1.0, True), (WEIGHTED, [0], 0.5, False), (WEIGHTED, [0, 1, 2], 0.0, False),
         (TF, False, 1.0, True), (TF, True, 0.0, False), (TF, "false", 0.0, False),

@@ -5,7 +5,16 @@ import sys
 
 import pytest
 
-PURE = ["trainer.content", "trainer.competency.stats"]
+PURE = [
+    "trainer.scoring",
+    "trainer.scoring.batch",
+    "trainer.content",
+    "trainer.roleplay.engine",
+    "trainer.competency.stats",
+    "trainer.assessment.grading",
+    "trainer.assessment.analysis",
+    "trainer.assessment.typing",
+]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -1,5 +1,6 @@
 """`trainer content check/sync`, `trainer user …`, `trainer demo`, and the migrations."""
 
+import re
 import shutil
 
 import pytest
@@ -25,6 +26,19 @@ def _model(root):
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _forget_indicator(root, indicator: str, *, instead: str) -> None:
+    """Drop every reference to `indicator` outside the model file, as an editor retiring it would."""
+    for path in root.rglob("*.yaml"):
+        if path.name == "model.yaml":
+            continue
+        text = path.read_text(encoding="utf-8")
+        new = re.sub(rf"\[{indicator}\]", f"[{instead}]", text)
+        new = re.sub(rf",\s*{indicator}\b|\b{indicator},\s*", "", new)
+        new = re.sub(rf"(^\s*(?:-\s+|indicator:\s*)){indicator}\s*$", rf"\g<1>{instead}", new, flags=re.M)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
 
 
 def test_sync_is_idempotent(app):
@@ -56,6 +70,7 @@ def test_removed_indicator_is_retired_and_its_evidence_kept(app, make_user, cont
 
     agent = make_user("trainee")
     services.record_evidence(agent=agent, indicator_id="self_motivation", value=70, source_kind="exam")
+    _forget_indicator(content_copy, "self_motivation", instead="continuous_learning")
     path = _model(content_copy)
     text = path.read_text(encoding="utf-8")
     block = text[text.index("      - id: self_motivation"):text.index("  - id: practice_learning")]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..content.questions import Question
-from ..scoring import KeyPoint, RuleSet, cover, fold, score
+from ..scoring import RuleSet, cover, fold, score
 from ..scoring.keypoints import coverage
 
 _EDGE_PUNCT = re.compile(r"^[\s.,!?;:~\"“”()]+|[\s.,!?;:~\"“”()]+$")
@@ -23,10 +23,6 @@ class Grade:
     correct: bool
     answered: bool
     detail: dict = field(default_factory=dict)
-
-
-def _key_points(question: Question) -> tuple[KeyPoint, ...]:
-    return tuple(KeyPoint(p.id, p.label, p.phrases) for p in question.key_points)
 
 
 def _normal_answer(text: str) -> str:
@@ -83,8 +79,13 @@ def grade(question: Question, answer: object, rules: RuleSet | None = None) -> G
     kind = question.type
     if kind == "single":
         ok = isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(question.options)
-        right = ok and question.options[answer].correct
-        return Grade(1.0 if right else 0.0, bool(right), True)
+        if not ok:
+            return Grade(0.0, False, True)
+        option = question.options[answer]
+        if option.weight is not None:  # GIFT `~%50%`: a partly right choice earns part of the mark
+            value = max(0.0, min(100.0, option.weight)) / 100
+            return Grade(round(value, 4), value >= 0.999, True)
+        return Grade(1.0 if option.correct else 0.0, option.correct, True)
     if kind == "multiple":
         return _multiple(question, answer)
     if kind == "truefalse":
@@ -96,7 +97,7 @@ def grade(question: Question, answer: object, rules: RuleSet | None = None) -> G
         given = _normal_answer(answer)
         right = any(given == _normal_answer(a) for a in question.answers)
         return Grade(1.0 if right else 0.0, right, True)
-    points = cover(answer, _key_points(question))
+    points = cover(answer, question.key_points)
     detail = {"points": [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched} for p in points]}
     ratio = coverage(points)
     if kind == "short":

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..content.questions import KeyPointDef, Option, Question
+from ..content.questions import Option, Question
 from ..extensions import db
+from ..scoring.keypoints import KeyPoint
 from ..timeutil import utcnow
 
 
@@ -46,7 +47,7 @@ class BankQuestion(db.Model):
         data["options"] = tuple(Option(**o) for o in data.get("options", ()))
         data["answers"] = tuple(data.get("answers", ()))
         data["key_points"] = tuple(
-            KeyPointDef(p["id"], p["label"], tuple(p["phrases"])) for p in data.get("key_points", ())
+            KeyPoint(p["id"], p["label"], tuple(p["phrases"])) for p in data.get("key_points", ())
         )
         return Question(**data)
 

@@ -56,6 +56,18 @@ def categories() -> list[QuestionCategory]:
     return list(db.session.scalars(select(QuestionCategory).order_by(QuestionCategory.position)))
 
 
+def bank_counts() -> list[tuple[QuestionCategory, dict[str, int], int]]:
+    """Per category: live questions by type, and how many of them came from GIFT imports."""
+    rows = db.session.execute(select(BankQuestion.category_id, BankQuestion.type, BankQuestion.source_path)
+                              .where(BankQuestion.retired.is_(False))).all()
+    by_category: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    imported: dict[str, int] = defaultdict(int)
+    for category, kind, source in rows:
+        by_category[category][kind] += 1
+        imported[category] += source.startswith("gift:")
+    return [(c, dict(by_category.get(c.id, {})), imported.get(c.id, 0)) for c in categories()]
+
+
 def bank_questions(ids: list[str]) -> dict[str, BankQuestion]:
     if not ids:
         return {}

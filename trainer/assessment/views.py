@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -10,10 +10,13 @@ from .. import messages
 from ..access import allow
 from ..accounts import services as accounts
 from ..accounts.models import Team
+from ..competency import services as competency
+from ..content.gift import GiftUnreadable
 from ..extensions import db
 from ..forms import ActionForm
 from . import services
 from .forms import (
+    GiftImportForm,
     PaperForm,
     SetWeeklyForm,
     SpotDrawForm,
@@ -25,6 +28,7 @@ from .forms import (
     field_name,
     fill_form,
 )
+from .gift_import import export_gift, import_gift
 from .models import ExamAttempt, ExamPaper, SpotCheck, TypingAttempt, TypingPassage
 from .typing import BAR_CPM, measure
 
@@ -304,6 +308,43 @@ def type_passage(attempt_id: int):
         result = measure(attempt.passage.text, attempt.typed, attempt.seconds or 0)
     return render_template("assessment/type.html", attempt=attempt, form=form, result=result, bar=BAR_CPM), (
         400 if form.errors else 200)
+
+
+# --- admin: question bank, Moodle GIFT in and out ----------------------------------------------------
+
+
+@bp.route("/admin/questions", methods=["GET", "POST"])
+@allow("admin")
+def question_bank():
+    form = GiftImportForm()
+    form.category.choices = [SelectChoice(c.id, c.name) for c in services.categories()]
+    model = competency.model_view()
+    form.indicators.choices = [SelectChoice(k, v) for k, v in (model.indicator_names if model else {}).items()]
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append(messages.msg("gift.not_utf8"))
+        else:
+            try:
+                report = import_gift(text, source=upload.filename or "upload.gift", default_category=form.category.data,
+                                     indicators=tuple(form.indicators.data), difficulty=form.difficulty.data)
+            except GiftUnreadable as err:
+                form.file.errors.append(messages.msg("gift.unreadable", line=err.line, reason=str(err)))
+            else:
+                flash(messages.msg("gift.imported", summary=report.summary), "success")
+    return render_template("assessment/question_bank.html", form=form, report=report,
+                           counts=services.bank_counts()), (400 if form.errors else 200)
+
+
+@bp.route("/admin/questions/export.gift")
+@allow("admin")
+def export_bank():
+    category = request.args.get("category") or None
+    return Response(export_gift(category), mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=question-bank.gift"})
 
 
 # --- supervisors and HR: papers and reports ----------------------------------------------------------

@@ -11,10 +11,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..scoring.keypoints import KeyPoint
 from .check import FileCheck, is_slug
 from .errors import ContentError, display_path
 from .markdown import Block, parse_lesson
-from .questions import KeyPointDef, read_key_points
+from .questions import read_key_points
 from .yamlio import YDict, parse_yaml, read_yaml
 
 COURSE_MINUTES = 60
@@ -27,7 +28,7 @@ class PracticeDef:
     id: str
     script: str
     prompt: str
-    key_points: tuple[KeyPointDef, ...]
+    key_points: tuple[KeyPoint, ...]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..scoring.keypoints import KeyPoint
 from .check import FileCheck
 from .errors import ContentError, display_path
 from .yamlio import YDict, read_yaml
@@ -35,13 +36,6 @@ class Option:
 
 
 @dataclass(frozen=True)
-class KeyPointDef:
-    id: str
-    label: str
-    phrases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -55,7 +49,7 @@ class Question:
     options: tuple[Option, ...] = ()
     answer: bool | None = None  # truefalse
     answers: tuple[str, ...] = ()  # fill: accepted answers
-    key_points: tuple[KeyPointDef, ...] = ()  # short, reply
+    key_points: tuple[KeyPoint, ...] = ()  # short, reply
     pass_ratio: float = 0.6  # short: share of key points needed
     script: str | None = None  # reply: script type
     path: str = ""
@@ -69,7 +63,7 @@ class Question:
         return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def read_key_points(check: FileCheck, data: YDict, what: str, *, require_ids: bool = False) -> tuple[KeyPointDef, ...]:
+def read_key_points(check: FileCheck, data: YDict, what: str, *, require_ids: bool = False) -> tuple[KeyPoint, ...]:
     """`key_points: [{id?, label, phrases: [...]}]`, as used by questions, practice blocks and scenarios."""
     if "key_points" not in data:
         return ()
@@ -89,7 +83,7 @@ def read_key_points(check: FileCheck, data: YDict, what: str, *, require_ids: bo
         if not phrases and "phrases" in item:
             check.error(item.line_of("phrases"), f"要点 {label} 至少需要一个说法")
         if label and ident and phrases:
-            points.append(KeyPointDef(ident, label, phrases))
+            points.append(KeyPoint(ident, label, phrases))
     return tuple(points)
 
 

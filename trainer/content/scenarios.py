@@ -12,9 +12,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..scoring.keypoints import KeyPoint
 from .check import FileCheck
 from .errors import ContentError, display_path
-from .questions import KeyPointDef, read_key_points
+from .questions import read_key_points
 from .yamlio import YDict, read_yaml
 
 SEVERITY_LEVELS = ("any", "minor", "major", "critical")
@@ -50,7 +51,7 @@ class Stage:
     name: str
     goal: str
     script: str
-    key_points: tuple[KeyPointDef, ...]
+    key_points: tuple[KeyPoint, ...]
     indicators: tuple[str, ...]
     branches: tuple[Branch, ...]
 
@@ -106,7 +107,7 @@ def scenario_from_dict(data: dict) -> Scenario:
     stages = tuple(
         Stage(
             id=s["id"], name=s["name"], goal=s["goal"], script=s["script"],
-            key_points=tuple(KeyPointDef(k["id"], k["label"], tuple(k["phrases"])) for k in s["key_points"]),
+            key_points=tuple(KeyPoint(k["id"], k["label"], tuple(k["phrases"])) for k in s["key_points"]),
             indicators=tuple(s["indicators"]),
             branches=tuple(Branch(condition(b["when"]), tuple(b["customer"]), b["emotion"], b["then"], b.get("goto"))
                            for b in s["branches"]),

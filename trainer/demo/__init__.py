@@ -1,4 +1,5 @@
-"""Demo data: one account per role and two teams of trainees with a few months of history.
+"""Demo data: one account per role and two teams of trainees with a few months of history — courses,
+exams, weekly answers, typing tests, role-plays, practice, training requests and spot checks.
 
 Everything is generated from a fixed seed, so every `make run` on a new machine shows the same
 living system. The password is for demonstrations only and is printed by `trainer demo`.
@@ -22,6 +23,7 @@ from ..extensions import db
 from ..practice import services as practice
 from ..sync import sync_content
 from ..timeutil import utcnow
+from . import activity
 
 DEMO_PASSWORD = "demo-pass-2026"
 SEED = 20261125
@@ -94,6 +96,7 @@ def create_demo() -> str:
     model = competency.model_view()
     indicator_ids = [i.id for g in model.groups for i in g.indicators] if model else []
     now = utcnow()
+    new_trainees: list[tuple[User, int]] = []
     for username, name, grade, months, skill, team_key in TRAINEES:
         is_new = accounts.get_user(username) is None
         agent = user(username, "trainee", name, team=teams[team_key], grade_code=grade,
@@ -101,6 +104,7 @@ def create_demo() -> str:
         db.session.flush()
         if not is_new:
             continue
+        new_trainees.append((agent, skill))
         for indicator in indicator_ids:
             if rng.random() < 0.12:  # nobody has been measured on everything yet
                 continue
@@ -117,4 +121,14 @@ def create_demo() -> str:
             practice.practise(agent, script=reply["script"], text=reply["text"],
                               at=now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600)))
     db.session.commit()
+    if new_trainees:
+        hr = accounts.get_user("demo-hr")
+        team_a = teams["a"]
+        activity.courses(new_trainees, lead_a, rng)
+        activity.exams(new_trainees, hr, rng)
+        activity.weekly(new_trainees, rng)
+        activity.typing(new_trainees, rng)
+        activity.roleplays(new_trainees, rng)
+        activity.requests(lead_a, hr, team_a)
+        activity.spot_checks(lead_a, team_a)
     return f"demo data: created {len(made)} user(s)" if made else "demo data: already present"

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 
 from ..content.scenarios import Branch, Condition, Scenario, Stage
-from ..scoring import KeyPoint, PointResult, RuleSet, ScoreReport, cover, score
+from ..scoring import PointResult, RuleSet, ScoreReport, cover, score
 from ..scoring.keypoints import coverage
 
 SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
@@ -134,7 +134,7 @@ def play(scenario: Scenario, state: State, text: str, seconds: float, rules: Rul
         raise ValueError("the conversation is over")
     stage = scenario.stage(state.stage)
     report = score(text, stage.script, rules)
-    points = cover(text, tuple(KeyPoint(p.id, p.label, p.phrases) for p in stage.key_points))
+    points = cover(text, stage.key_points)
     slow = seconds > scenario.turn_seconds
     value = report.score * (0.5 + 0.5 * coverage(points)) if stage.key_points else report.score
     value = round(_clamp(value - (SLOW_PENALTY if slow else 0)), 1)

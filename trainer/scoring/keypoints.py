@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .context import compile_context
 from .normalize import normalize
-from .rules import compile_context
 
 KEY_POINT_GAP = 6
 

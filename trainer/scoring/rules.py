@@ -26,6 +26,7 @@ from typing import Any
 from ..content.check import FileCheck, is_slug
 from ..content.errors import ContentError
 from ..content.yamlio import YDict, parse_yaml
+from .context import Context, compile_context, gap_regex
 from .normalize import _to_simplified, fold
 
 RULE_FILES = ("scoring.yaml", "groups.yaml", "scripts.yaml", "banned.yaml", "prescribed.yaml")
@@ -33,7 +34,6 @@ SEVERITIES = ("minor", "major", "critical")
 POSITIONS = ("anywhere", "first_sentence", "last_sentence")
 GROUP_IDS = ("greeting", "self_intro", "offer_help", "apology", "thanks", "reassurance", "closing", "hold")
 
-_SENTENCE_CHAR = r"[^.!?;~\n]"
 _PLACEHOLDERS = {
     "{han}": "[\u4e00-\u9fff]",
     "{hans}": "[\u4e00-\u9fffa-z0-9]{1,8}?",
@@ -50,14 +50,6 @@ class Pattern:
     source: str
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Context:
-    """An allowed context: a literal (with `…` gaps) that, when it covers a hit, makes the hit harmless."""
-
-    source: str
-    regex: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -130,16 +122,12 @@ class RuleSet:
 # --- compiling phrases and patterns -----------------------------------------------------------------
 
 
-def _gap(limit: int) -> str:
-    return f"{_SENTENCE_CHAR}{{0,{limit}}}?"
-
-
 _WITHIN = re.compile(r"\{within:(\d{1,2})\}")
 
 
 def _expand(source: str, gap: int) -> str:
-    text = _WITHIN.sub(lambda m: _gap(int(m.group(1))), source)
-    text = text.replace("...", "…").replace("…", _gap(gap))
+    text = _WITHIN.sub(lambda m: gap_regex(int(m.group(1))), source)
+    text = text.replace("...", "…").replace("…", gap_regex(gap))
     for name, regex in _PLACEHOLDERS.items():
         text = text.replace(name, regex)
     return text
@@ -245,11 +233,6 @@ def compile_pattern(source: str, gap: int) -> tuple[Pattern | None, str | None]:
             return None, f"模式 {source!r} 的某个分支没有固定文字, 无法建立检索锚点"
         anchors.extend(found)
     return Pattern(source, regex, tuple(dict.fromkeys(anchors))), None
-
-
-def compile_context(source: str, gap: int) -> Context:
-    pieces = [re.escape(fold(piece)) for piece in source.replace("...", "…").split("…")]
-    return Context(source, re.compile(_gap(gap).join(pieces)))
 
 
 # --- loading -----------------------------------------------------------------------------------------

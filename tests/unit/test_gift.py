@@ -1,0 +1,170 @@
+"""The Moodle GIFT parser and writer, one syntax feature at a time, and a round trip of the real bank."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from trainer.content import load_content
+from trainer.content.gift import GiftOption, GiftUnreadable, parse_gift, question_to_gift, to_gift
+
+
+def only(text: str):
+    result = parse_gift(text)
+    assert result.skipped == [], result.skipped
+    assert len(result.items) == 1
+    return result.items[0]
+
+
+def skipped(text: str) -> str:
+    result = parse_gift(text + "\n\n::ok:: 填充题 {T}")  # one good question keeps the file readable
+    assert len(result.skipped) == 1
+    return result.skipped[0].reason
+
+
+def test_single_choice_with_feedback_and_general_feedback():
+    item = only("::Q1:: 铃响几声内接听？ {\n  =三声 # 对\n  ~五声 # 太慢\n  #### 参考资料 000\n}")
+    assert (item.type, item.title, item.stem) == ("single", "Q1", "铃响几声内接听？")
+    assert item.options == (GiftOption("三声", 100, "对"), GiftOption("五声", 0, "太慢"))
+    assert item.general_feedback == "参考资料 000"
+
+
+def test_partial_credit_on_a_single_choice():
+    item = only("哪句最好？ {=您好 ~%50%你好 ~%-25%喂}")
+    assert item.type == "single" and [o.weight for o in item.options] == [100, 50, -25]
+
+
+def test_multiple_choice_by_percentages():
+    item = only("哪些是忌语？ {~%50%我们不管 ~%50%不知道 ~%-100%请稍等}")
+    assert item.type == "multiple" and [o.weight for o in item.options] == [50, 50, -100]
+
+
+def test_multiple_choice_weights_must_add_up():
+    assert "100%" in skipped("哪些？ {~%50%a ~%20%b ~c}")
+
+
+@pytest.mark.parametrize(("block", "answer"), [("T", True), ("TRUE", True), ("F", False), ("false", False),
+                                                ("T#对#错", True), ("F####解析", False)])
+def test_true_false(block, answer):
+    item = only(f"可以摔电话。 {{{block}}}")
+    assert item.type == "truefalse" and item.answer is answer
+
+
+def test_short_answer_becomes_fill_in_with_every_full_credit_answer():
+    item = only("派单时限是多少分钟？ {=10 =十 =%50%一刻钟}")
+    assert (item.type, item.answers, item.stem) == ("fill", ("10", "十"), "派单时限是多少分钟？")
+
+
+def test_missing_word_keeps_a_blank_in_the_stem():
+    item = only("接起电话先说 {=您好} 再报单位。")
+    assert item.stem == "接起电话先说 ____ 再报单位。" and item.answers == ("您好",)
+
+
+def test_missing_word_multiple_choice():
+    item = only("接起电话先说 {=您好 ~喂} 再报单位。")
+    assert item.type == "single" and item.stem.count("____") == 1
+
+
+@pytest.mark.parametrize(("block", "answers"), [
+    ("#3", ("3",)), ("#2.5", ("2.5",)), ("#30:0", ("30",)), ("#30:1", ("29", "30", "31")),
+    ("#1..3", ("1", "2", "3")), ("#=24:0 =%50%25:0", ("24",)),
+])
+def test_numerical_questions_map_to_fill_in_when_they_can(block, answers):
+    item = only(f"回访应在多少小时内完成？ {{{block}}}")
+    assert item.type == "fill" and item.answers == answers
+
+
+def test_numerical_tolerance_that_does_not_map_is_skipped_with_its_reason():
+    assert "误差范围" in skipped("圆周率？ {#3.14:0.01}")
+
+
+def test_categories_titles_comments_and_line_numbers():
+    text = "// 一行注释\n$CATEGORY: $course$/坐席/电话接听规范\n\n::a:: 问题一 {T}\n\n// 又一行\n::b:: 问题二 {F}\n"
+    result = parse_gift(text)
+    assert [(i.title, i.line, i.category) for i in result.items] == [
+        ("a", 4, "$course$/坐席/电话接听规范"), ("b", 7, "$course$/坐席/电话接听规范")]
+
+
+def test_escapes():
+    item = only(r"::esc\:1:: 符号 \{ \} \= \~ \# \: 与反斜杠 \\ {=a\=b ~c\~d}")
+    assert item.title == "esc:1"
+    assert item.stem == "符号 { } = ~ # : 与反斜杠 \\"
+    assert [o.text for o in item.options] == ["a=b", "c~d"]
+
+
+def test_html_is_reduced_to_text_and_scripts_are_dropped():
+    item = only("[html]<p>先<b>致歉</b>&amp;安抚</p><script>alert('x')</script> {=对 ~错}")
+    assert item.stem == "先致歉&安抚"
+    assert "<" not in item.stem and "alert" not in item.stem
+
+
+def test_markdown_and_plain_formats_keep_their_text():
+    assert only("::m::[markdown] **先致歉** {T}").stem == "**先致歉**"
+    assert only("[plain] <b>原样</b> {T}").stem == "<b>原样</b>"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("::e:: 写一篇心得 {}", "essay"),
+    ("::m:: 配对 {=喂 -> 您好 =不知道 -> 我帮您查一下}", "matching"),
+    ("只是一段说明文字。", "description"),
+    ("::u:: 缺右括号 {=a ~b", "}"),
+    ("::x:: 开头不对 {abc =a ~b}", "="),
+    ("::two:: 两个正确 {=a =b ~c}", "只能有一个"),
+])
+def test_unsupported_or_broken_questions_are_skipped_by_line(text, reason):
+    assert reason in skipped(text)
+
+
+def test_skips_carry_line_and_title():
+    result = parse_gift("::ok:: 题 {T}\n\n\n::e:: 写作 {}\n")
+    assert [(s.line, s.title) for s in result.skipped] == [(4, "e")]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "// 只有注释\n", "::a:: 题 {=a ~b\n\n::b:: 题 {~%50%a}"])
+def test_a_file_with_nothing_parseable_is_unreadable(text):
+    with pytest.raises(GiftUnreadable):
+        parse_gift(text)
+
+
+def test_crlf_and_bom():
+    assert only("\ufeff::a:: 题\r\n{T}\r\n").answer is True
+
+
+@pytest.fixture(scope="module")
+def bank():
+    content = load_content(ROOT)
+    assert content.questions, content.errors
+    return content
+
+
+def test_the_whole_bank_round_trips_through_gift(bank):
+    text = to_gift(bank.questions.values(), category_names={c.id: c.name for c in bank.categories})
+    result = parse_gift(text)
+    back = {item.title: item for item in result.items}
+    for question in bank.questions.values():
+        if question.type in ("short", "reply"):  # exported as essays, which come back as skips
+            assert question.id not in back
+            continue
+        item = back[question.id]
+        assert item.type == question.type, question.id
+        assert item.stem == question.stem.strip() or question.type == "fill", question.id
+        if question.type == "truefalse":
+            assert item.answer == question.answer
+        elif question.type == "fill":
+            assert set(item.answers) == set(question.answers)
+        else:
+            assert [o.text for o in item.options] == [o.text for o in question.options]
+            assert [o.weight > 0 for o in item.options] == [o.correct for o in question.options]
+        assert item.category.endswith(next(c.name for c in bank.categories if c.id == question.category))
+
+
+def test_key_point_questions_export_as_essays_with_their_points(bank):
+    short = next(q for q in bank.questions.values() if q.type in ("short", "reply"))
+    text = question_to_gift(short)
+    assert "{" in text and "// 评分要点" in text
+
+
+def test_sample_file_from_the_docs_imports(tmp_path: Path):
+    sample = ROOT / "question_bank" / "gift" / "sample.gift"
+    result = parse_gift(sample.read_text(encoding="utf-8"))
+    assert len(result.items) >= 5 and any(s for s in result.skipped)
