@@ -200,7 +200,7 @@ def fixture_content(app, tmp_path):
     return root
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
 
 
 def csrf_from(client, url: str) -> str:

@@ -112,6 +112,14 @@ def test_unknown_script_and_scenario(root):
     ]
 
 
+def test_a_known_scenario_is_embedded(root):
+    block = "```roleplay\nscenario: fixture-leak\n```\n\n## 测验 {quiz 10}"
+    _edit(root, f"{COURSE}/01-basics.md", "## 测验 {quiz 10}", block)
+    content = load_content(root)
+    assert content.errors == ()
+    assert content.courses["sample-course"].segments[1].scenarios == ("fixture-leak",)
+
+
 def test_quiz_must_be_in_a_quiz_segment_and_only_once(root):
     _edit(root, f"{COURSE}/01-basics.md", "{quiz 10}", "{explain 10}")
     assert any("```quiz 代码块只能放在 quiz 类型的环节里" in e for e in _errors(root))

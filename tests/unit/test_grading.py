@@ -21,6 +21,8 @@ PARTIAL_SINGLE = q("single", options=(Option("三声", True, 100), Option("四�
 WEIGHTED = q("multiple", options=(Option("a", True, 50), Option("b", True, 50), Option("c", False, -100)))
 TF = q("truefalse", answer=False)
 FILL = q("fill", stem="应在 ____ 分钟内派单", answers=("10", "十"))
+HOURS = q("fill", stem="回访应在 ____ 内完成", answers=("24小时",))
+HUNDRED = q("fill", stem="____", answers=("105",))
 SHORT = q("short", key_points=(KeyPoint("a", "听清楚", ("听清楚",)), KeyPoint("b", "问清楚", ("问清楚",))),
           pass_ratio=0.6)
 REPLY = q("reply", script="complaint", key_points=(KeyPoint("room", "房号", ("房号",)),))
@@ -35,6 +37,8 @@ REPLY = q("reply", script="complaint", key_points=(KeyPoint("room", "房号", ("
         (WEIGHTED, [0, 1], 1.0, True), (WEIGHTED, [0], 0.5, False), (WEIGHTED, [0, 1, 2], 0.0, False),
         (TF, False, 1.0, True), (TF, True, 0.0, False), (TF, "false", 0.0, False),
         (FILL, "１０", 1.0, True), (FILL, " 10 ", 1.0, True), (FILL, "十。", 1.0, True), (FILL, "11", 0.0, False),
+        (HOURS, "二十四小时", 1.0, True), (HOURS, "24 小時", 1.0, True), (HOURS, "十二小时", 0.0, False),
+        (HUNDRED, "一百零五", 1.0, True), (HUNDRED, "一〇五", 1.0, True),
         (SHORT, "先聽清楚，再問清楚", 1.0, True), (SHORT, "听清楚", 0.5, False),
     ],
 )

@@ -1,10 +1,13 @@
 """The role-play engine turn by turn: scoring, branches, emotion, stages, endings, determinism."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import FIXTURES, ROOT
 from trainer.content.scenarios import load_scenario, scenario_from_dict
 from trainer.roleplay import engine
+from trainer.scoring import KeyPoint
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +108,22 @@ def test_repository_scenarios_are_playable_to_both_endings(rules):
     for scenario in content.scenarios.values():
         rude = engine.replay(scenario, [("有本事你去告！", 5.0)] * scenario.max_turns, rules, "x")
         assert rude[-1].state.outcome in ("escalated", "hung_up"), scenario.id
+
+
+def test_key_points_covered_earlier_in_the_stage_still_count(scenario, rules):
+    solve = scenario.stage("solve")
+    two_points = replace(solve, key_points=(*solve.key_points, KeyPoint("room", "确认房号", ("房号", "几栋"))),
+                         branches=(replace(solve.branches[2], when=replace(solve.branches[2].when, covered="all")),
+                                   solve.branches[3]))
+    demo = replace(scenario, stages=(scenario.stages[0], two_points))
+    state = engine.play(demo, engine.start(demo), GOOD_CALM, 10, rules, "s").state
+    first = engine.play(demo, state, "请问您家是几栋几号？请您放心。", 10, rules, "s")
+    assert first.state.stage == "solve" and first.state.covered == frozenset({"room"})
+    second = engine.play(demo, first.state, "维修师傅30分钟内上门，请您放心。", 10, rules, "s")
+    assert [(p.id, p.covered, p.matched) for p in second.points] == [("time", True, "分钟内"), ("room", True, "")]
+    assert second.state.outcome == "resolved"
+
+
+def test_covered_points_are_forgotten_when_the_stage_changes(scenario, rules):
+    turn = engine.play(scenario, engine.start(scenario), GOOD_CALM, 10, rules, "s")
+    assert turn.state.stage == "solve" and turn.state.covered == frozenset()

@@ -153,7 +153,7 @@ def test_supervisor_assigns_to_own_team_and_sees_overdue_and_satisfaction(app, m
     past = post_form(client, "/courses/manage", {"course": SLUG, "team_id": str(team.id), "user_id": "0",
                                                  "due_date": "2020-01-01"})
     assert "截止日期不能早于今天" in past.get_data(as_text=True)
-    course = db.session.scalar(select(Course))
+    course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     first = services.enrolment_for(a, course)
     first.status, first.seconds_spent = "completed", 3000
     second = services.enrolment_for(b, course)
@@ -202,7 +202,7 @@ def test_sync_retires_a_removed_course_and_keeps_history(app, fixture_content, m
     import shutil
 
     agent = make_user("trainee")
-    course = db.session.scalar(select(Course))
+    course = db.session.scalar(select(Course).where(Course.slug == SLUG))
     services.enrol(agent, course)
     shutil.rmtree(fixture_content / "courses" / SLUG)
     report = sync_content(load_content(fixture_content))
@@ -216,10 +216,10 @@ def test_bad_course_content_leaves_the_database_as_it_was(app, fixture_content):
     lesson = fixture_content / "courses" / SLUG / "01-basics.md"
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("{explain 20}", "{explain 25}")
                       .replace("铃响三声内接听。", "铃响三声内接听。改过了"), encoding="utf-8")
-    before = db.session.scalar(select(Course.content_hash))
+    before = db.session.scalar(select(Course.content_hash).where(Course.slug == SLUG))
     with pytest.raises(ContentInvalid):
         sync_content(load_content(fixture_content))
-    assert db.session.scalar(select(Course.content_hash)) == before
+    assert db.session.scalar(select(Course.content_hash).where(Course.slug == SLUG)) == before
 
 
 def test_sync_is_idempotent_with_courses(app, fixture_content):

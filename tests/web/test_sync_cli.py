@@ -17,6 +17,7 @@ from trainer.sync import sync_content
 @pytest.fixture
 def content_copy(tmp_path):
     shutil.copytree(ROOT / "question_bank", tmp_path / "question_bank")
+    shutil.copytree(ROOT / "courses", tmp_path / "courses")
     return tmp_path
 
 

@@ -153,7 +153,7 @@ def load_course(
                 continue
             if raw.minutes < 1:
                 lesson_check.error(raw.line, "环节时长至少 1 分钟")
-            parts, practices, scenarios, quiz = [], [], [], ()
+            parts, practices, embedded, quiz = [], [], [], ()
             for kind, value in raw.parts:
                 if kind == "html":
                     parts.append(("html", value))
@@ -174,7 +174,7 @@ def load_course(
                     if scenario and scenarios is not None and scenario not in scenarios:
                         lesson_check.error(body.line_of("scenario"), f"未知的情景演练 {scenario!r}")
                     elif scenario:
-                        scenarios.append(scenario)
+                        embedded.append(scenario)
                         parts.append(("roleplay", scenario))
                 else:
                     quiz = _quiz(lesson_check, body, raw.kind, questions)
@@ -183,7 +183,7 @@ def load_course(
             segments.append(SegmentDef(
                 key=f"{path.stem}#{n}", lesson_title=lesson.title or path.stem, title=raw.title, kind=raw.kind,
                 minutes=raw.minutes, intro_html=lesson.intro_html if n == 1 else "", parts=tuple(parts),
-                practices=tuple(practices), scenarios=tuple(scenarios), quiz=quiz,
+                practices=tuple(practices), scenarios=tuple(embedded), quiz=quiz,
             ))
         errors += lesson_check.errors
 

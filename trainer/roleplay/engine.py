@@ -13,7 +13,7 @@ the call with an escalation to a supervisor or a hang-up; reaching the end of th
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..content.scenarios import Branch, Condition, Scenario, Stage
 from ..scoring import PointResult, RuleSet, ScoreReport, cover, score
@@ -30,6 +30,9 @@ class State:
     emotion: int
     turns: int  # trainee replies so far
     outcome: str | None = None  # set when the conversation is over
+    # Key points of the current stage already covered by earlier replies: a trainee who answers the
+    # customer's follow-up question one point at a time is not asked for the same thing again.
+    covered: frozenset[str] = frozenset()
 
     @property
     def finished(self) -> bool:
@@ -100,7 +103,8 @@ def _line(branch: Branch, seed: str, index: int) -> str:
     return random.Random(f"{seed}:{index}").choice(branch.customer)
 
 
-def _next(scenario: Scenario, state: State, stage: Stage, branch: Branch, emotion: int) -> State:
+def _next(scenario: Scenario, state: State, stage: Stage, branch: Branch, emotion: int,
+          covered: frozenset[str]) -> State:
     turns = state.turns + 1
     outcome = None
     next_stage = stage.id
@@ -125,7 +129,8 @@ def _next(scenario: Scenario, state: State, stage: Stage, branch: Branch, emotio
             outcome = "escalated"
         elif turns >= scenario.max_turns:
             outcome = "turn_limit"
-    return State(stage=next_stage, emotion=emotion, turns=turns, outcome=outcome)
+    kept = covered if next_stage == stage.id and outcome is None else frozenset()
+    return State(stage=next_stage, emotion=emotion, turns=turns, outcome=outcome, covered=kept)
 
 
 def play(scenario: Scenario, state: State, text: str, seconds: float, rules: RuleSet, seed: str) -> Turn:
@@ -134,7 +139,8 @@ def play(scenario: Scenario, state: State, text: str, seconds: float, rules: Rul
         raise ValueError("the conversation is over")
     stage = scenario.stage(state.stage)
     report = score(text, stage.script, rules)
-    points = cover(text, stage.key_points)
+    points = tuple(replace(p, covered=True) if not p.covered and p.id in state.covered else p
+                   for p in cover(text, stage.key_points))  # covered earlier: no `matched` text this turn
     slow = seconds > scenario.turn_seconds
     value = report.score * (0.5 + 0.5 * coverage(points)) if stage.key_points else report.score
     value = round(_clamp(value - (SLOW_PENALTY if slow else 0)), 1)
@@ -144,7 +150,7 @@ def play(scenario: Scenario, state: State, text: str, seconds: float, rules: Rul
     return Turn(
         index=state.turns, stage=stage.id, report=report, points=points, seconds=round(seconds, 1), slow=slow,
         turn_score=value, branch=index, customer=_line(branch, seed, state.turns), emotion_before=state.emotion,
-        state=_next(scenario, state, stage, branch, emotion),
+        state=_next(scenario, state, stage, branch, emotion, frozenset(p.id for p in points if p.covered)),
     )
 
 

@@ -85,12 +85,13 @@ def take_turn(session: RoleplaySession, user: User, text: object) -> tuple[Rolep
         raise RoleplayError("roleplay.busy", 409)
     now = utcnow()
     scenario = scenario_of(session)
-    state = engine.State(stage=session.stage, emotion=session.emotion, turns=taken)
+    state = engine.State(stage=session.stage, emotion=session.emotion, turns=taken, covered=_covered_in_stage(session))
     seconds = (now - session.last_customer_at).total_seconds()
     turn = engine.play(scenario, state, text, seconds, rules, session.seed)
     report = turn.report.to_dict()
     report["key_points"] = [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
-                             "start": p.start, "end": p.end} for p in turn.points]
+                             "start": p.start, "end": p.end, "earlier": p.covered and p.start < 0}
+                            for p in turn.points]
     report["slow"] = turn.slow
     position = len(session.turns)
     mine = RoleplayTurn(position=position, role="trainee", text=mask(text), stage=turn.stage,
@@ -104,6 +105,18 @@ def take_turn(session: RoleplaySession, user: User, text: object) -> tuple[Rolep
         _finish(session, scenario, turn.state.outcome)
     db.session.commit()
     return mine, theirs
+
+
+def _covered_in_stage(session: RoleplaySession) -> frozenset[str]:
+    """Key points covered by the trainee's replies since the conversation last entered its current stage."""
+    covered: set[str] = set()
+    for turn in reversed(session.turns):
+        if turn.role != "trainee":
+            continue
+        if turn.stage != session.stage:
+            break
+        covered |= {k["id"] for k in (turn.report or {}).get("key_points", ()) if k["covered"]}
+    return frozenset(covered)
 
 
 def _finish(session: RoleplaySession, scenario: Scenario, outcome: str) -> None:

@@ -36,7 +36,7 @@ GROUP_IDS = ("greeting", "self_intro", "offer_help", "apology", "thanks", "reass
 
 _PLACEHOLDERS = {
     "{han}": "[\u4e00-\u9fff]",
-    "{hans}": "[\u4e00-\u9fffa-z0-9]{1,8}?",
+    "{hans}": "[\u4e00-\u9fffa-z0-9×]{1,8}?",  # × : the reference's own placeholder (××物业)
     "{num}": "[0-9]+",
 }
 _FORBIDDEN_IN_PATTERN = re.compile(r"[\s\u3000，。！？；：（）、“”「」『』]|[A-Z](?<!\\[A-Z])")
