@@ -101,7 +101,7 @@ MESSAGES: dict[str, str] = {
     "api.scenario_required": "请求体必须包含 scenario (情景 id)。",
     "gift.not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 后重新上传。",
     "gift.unreadable": "无法解析这个 GIFT 文件（第 {line} 行: {reason}），没有导入任何题目。",
-    "gift.imported": "导入完成: {summary}。",
+    "gift.imported": "导入完成：导入 {imported} 道题，跳过 {skipped} 道。",
     # scoring interface errors (CLI and API)
     "score.bad_json": "这一行不是有效的 JSON 对象。",
     "score.not_utf8": "这一行不是 UTF-8 编码。",

@@ -180,7 +180,7 @@ def _sync_courses(content: ContentSet, report: SyncReport) -> None:
             "summary": course.summary, "objectives": list(course.objectives), "indicators": list(course.indicators),
             "prerequisites": list(course.prerequisites), "instructor": course.instructor, "version": course.version,
             "pass_mark": course.pass_mark, "minutes": course.minutes, "quiz": list(course.quiz),
-            "practices": {p.id: {"script": p.script, "prompt": p.prompt,
+            "practices": {p.id: {"script": p.script, "prompt": p.prompt, "model_answer": p.model_answer,
                                  "key_points": [asdict(k) for k in p.key_points]} for p in course.practices},
             "content_hash": course.content_hash, "retired": False, "updated_at": utcnow(),
         }

@@ -120,6 +120,19 @@ def test_a_known_scenario_is_embedded(root):
     assert content.courses["sample-course"].segments[1].scenarios == ("fixture-leak",)
 
 
+def test_practice_ids_are_stable_when_given_and_unique(root):
+    path = _edit(root, f"{COURSE}/01-basics.md", "script: phone_opening", "id: opening\nscript: phone_opening")
+    course = load_content(root).courses["sample-course"]
+    practice = course.practices[0]
+    assert practice.id == "sample-course-opening" and practice.model_answer.startswith("您好")
+    second = "```practice\nid: opening\nscript: any\nprompt: 再写一次。\n```\n\n## 测验 {quiz 10}"
+    path = _edit(root, f"{COURSE}/01-basics.md", "## 测验 {quiz 10}", second)
+    line = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text == "id: opening"][1]
+    assert _errors(root) == [f"courses/sample-course/01-basics.md:{line}: 练习 id sample-course-opening 重复"]
+    _edit(root, f"{COURSE}/01-basics.md", "id: opening\nscript: any", "id: Opening!\nscript: any")
+    assert any("练习 id 'Opening!' 只能包含" in e for e in _errors(root))
+
+
 def test_quiz_must_be_in_a_quiz_segment_and_only_once(root):
     _edit(root, f"{COURSE}/01-basics.md", "{quiz 10}", "{explain 10}")
     assert any("```quiz 代码块只能放在 quiz 类型的环节里" in e for e in _errors(root))
@@ -169,3 +182,18 @@ def test_repository_courses_if_present_are_complete():
         assert course.minutes == 60
         assert len(course.quiz) >= 5, course.slug
         assert course.practices, course.slug
+    assert len(content.courses) >= 10
+
+
+def test_shipped_model_answers_pass_their_own_practice():
+    """A model answer shown to trainees must itself be polite, free of banned phrases and cover every key point."""
+    from trainer.scoring import cover, score
+    from trainer.scoring.keypoints import coverage
+
+    content = load_content(ROOT)
+    answers = [(c.slug, p) for c in content.courses.values() for p in c.practices if p.model_answer]
+    assert answers
+    for slug, practice in answers:
+        report = score(practice.model_answer, practice.script, content.rules)
+        assert report.passed and not report.banned and not report.missing, (slug, practice.id, report.missing)
+        assert coverage(cover(practice.model_answer, practice.key_points)) == 1.0, (slug, practice.id)

@@ -86,7 +86,8 @@ def test_admin_uploads_a_gift_file(signed_in):
     assert "导入 Moodle GIFT" in page and "各分类题量" in page
     response = _upload(client, SAMPLE.read_bytes())
     text = response.get_data(as_text=True)
-    assert response.status_code == 200 and "imported 6, skipped 2" in text
+    assert response.status_code == 200 and "导入 6 道题，跳过 2 道" in text
+    assert "导入 6 道（新增 6，更新 0），跳过 2 道" in text
     assert "配对题" in text and "<td class=\"num\">39</td>" in text  # the skipped questions, by line
     assert _imported()["gift-phone-rings"].question().difficulty == 2
 

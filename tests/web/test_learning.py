@@ -58,11 +58,12 @@ def test_full_course_flow_writes_evidence_and_asks_for_feedback(trainee):
     assert "<table>" in page and 'data-minutes="20"' in page
     practice = client.get(f"/courses/{SLUG}/learn/1")
     assert "业主来电，请写出你的开场白" in practice.get_data(as_text=True)
+    assert "参考回答" not in practice.get_data(as_text=True)  # shown only after the trainee has tried
     reply = "您好，阳光物业客服中心，我姓林，请问有什么可以帮您？"
     done = post_form(client, f"/courses/{SLUG}/learn/1", {"practice_id": "sample-course-p2-1", "text": reply})
     assert done.status_code == 302
     shown = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "上次结果" in shown and "✓ 报出姓氏" in shown
+    assert "上次结果" in shown and "✓ 报出姓氏" in shown and "参考回答" in shown
     client.get(f"/courses/{SLUG}/learn/2")
     enrolment = db.session.scalar(select(Enrolment))
     assert enrolment.status == "enrolled"  # quiz not passed yet

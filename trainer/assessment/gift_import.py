@@ -31,8 +31,13 @@ class ImportReport:
     skipped: list[GiftSkip] = field(default_factory=list)
 
     @property
+    def count(self) -> int:
+        return len(self.imported) + len(self.updated)
+
+    @property
     def summary(self) -> str:
-        return f"imported {len(self.imported) + len(self.updated)}, skipped {len(self.skipped)}"
+        """The CLI's last line, which scripts parse."""
+        return f"imported {self.count}, skipped {len(self.skipped)}"
 
 
 def _question_id(item: GiftItem) -> str:

@@ -334,7 +334,7 @@ def question_bank():
             except GiftUnreadable as err:
                 form.file.errors.append(messages.msg("gift.unreadable", line=err.line, reason=str(err)))
             else:
-                flash(messages.msg("gift.imported", summary=report.summary), "success")
+                flash(messages.msg("gift.imported", imported=report.count, skipped=len(report.skipped)), "success")
     return render_template("assessment/question_bank.html", form=form, report=report,
                            counts=services.bank_counts()), (400 if form.errors else 200)
 

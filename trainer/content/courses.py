@@ -29,6 +29,7 @@ class PracticeDef:
     script: str
     prompt: str
     key_points: tuple[KeyPoint, ...]
+    model_answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def load_course(
     segments: list[SegmentDef] = []
     digest = hashlib.sha256(yaml_path.read_bytes())
     quiz_blocks: list[tuple[str, int]] = []
+    practice_ids: set[str] = set()
     errors = list(check.errors)
     for path in lesson_paths:
         lesson_check = FileCheck(display_path(path, root))
@@ -163,9 +165,12 @@ def load_course(
                 if body is None:
                     continue
                 if block.kind == "practice":
-                    practice = _practice(lesson_check, body, f"{slug}-p{len(segments) + 1}-{len(practices) + 1}",
+                    practice = _practice(lesson_check, body, slug, f"{slug}-p{len(segments) + 1}-{len(practices) + 1}",
                                          scripts)
-                    if practice:
+                    if practice and practice.id in practice_ids:
+                        lesson_check.error(body.line_of("id"), f"练习 id {practice.id} 重复")
+                    elif practice:
+                        practice_ids.add(practice.id)
                         practices.append(practice)
                         parts.append(("practice", practice.id))
                 elif block.kind == "roleplay":
@@ -222,15 +227,23 @@ def _text_items(check: FileCheck, data: YDict, key: str, *, required: bool) -> l
     return found
 
 
-def _practice(check: FileCheck, body: YDict, ident: str, scripts: set[str] | None) -> PracticeDef | None:
-    check.only_keys(body, {"script", "prompt", "key_points"}, "```practice 代码块")
+def _practice(check: FileCheck, body: YDict, slug: str, default_id: str,
+              scripts: set[str] | None) -> PracticeDef | None:
+    """`id` is optional but worth giving: trainees' answers hang on it, and the default (by position) shifts when
+    a segment is inserted. `model_answer` is shown only after the trainee has submitted their own reply."""
+    check.only_keys(body, {"id", "script", "prompt", "key_points", "model_answer"}, "```practice 代码块")
+    ident = default_id
+    if "id" in body:
+        given = check.slug(body, "id", "练习 id")
+        ident = f"{slug}-{given}" if given else ""
     script = check.get(body, "script", str)
     if script is not None and scripts is not None and script not in scripts:
         check.error(body.line_of("script"), f"未知的话术类型 {script!r}")
         return None
     prompt = check.get(body, "prompt", str)
+    model_answer = check.get(body, "model_answer", str, required=False) or ""
     points = read_key_points(check, body, "练习")
-    return PracticeDef(ident, script, prompt, points) if script and prompt else None
+    return PracticeDef(ident, script, prompt, points, model_answer.strip()) if script and prompt and ident else None
 
 
 def _quiz(check: FileCheck, body: YDict, segment_kind: str, questions: set[str] | None) -> tuple[str, ...]:
