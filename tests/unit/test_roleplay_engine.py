@@ -127,3 +127,16 @@ def test_key_points_covered_earlier_in_the_stage_still_count(scenario, rules):
 def test_covered_points_are_forgotten_when_the_stage_changes(scenario, rules):
     turn = engine.play(scenario, engine.start(scenario), GOOD_CALM, 10, rules, "s")
     assert turn.state.stage == "solve" and turn.state.covered == frozenset()
+
+
+def test_said_branch_catches_a_wrong_move_that_is_not_a_banned_phrase(scenario, rules):
+    from trainer.content.scenarios import Branch, Condition
+
+    calm = scenario.stage("calm")
+    trap = Branch(Condition(said=("楼上…负责", "找楼上")), ("你让我自己去找楼上？",), 15, "stay", None)
+    demo = replace(scenario, stages=(replace(calm, branches=(trap, *calm.branches)), *scenario.stages[1:]))
+    turn = engine.play(demo, engine.start(demo), "非常抱歉，请您放心，谢谢您，这个要楼上业主负责。", 10, rules, "s")
+    assert (turn.branch, turn.customer, turn.state.emotion) == (0, "你让我自己去找楼上？", 75)
+    assert turn.report.banned == ()  # the scorer saw nothing wrong; the scenario did
+    fine = engine.play(demo, engine.start(demo), GOOD_CALM, 10, rules, "s")
+    assert fine.branch != 0

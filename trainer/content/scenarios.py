@@ -34,6 +34,9 @@ class Condition:
     score_below: float | None = None
     slow: bool | None = None
     emotion_at_least: int | None = None
+    # the reply contains any of these (matched like key points): a wrong move for this scenario that is not
+    # a banned phrase everywhere, e.g. defending the guard ("保安也是好心") or sending the owner elsewhere
+    said: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def scenario_from_dict(data: dict) -> Scenario:
             covered=tuple(covered) if isinstance(covered, list) else covered,
             not_covered=tuple(raw.get("not_covered", ())), score_at_least=raw.get("score_at_least"),
             score_below=raw.get("score_below"), slow=raw.get("slow"), emotion_at_least=raw.get("emotion_at_least"),
+            said=tuple(raw.get("said", ())),
         )
 
     stages = tuple(
@@ -137,7 +141,7 @@ def _condition(check: FileCheck, raw: object, line: int, point_ids: set[str], gr
     if data is None:
         return Condition()
     check.only_keys(data, {"banned", "missing", "covered", "not_covered", "score_at_least", "score_below", "slow",
-                           "emotion_at_least"}, "when")
+                           "emotion_at_least", "said"}, "when")
     banned = check.get(data, "banned", str, required=False)
     if banned is not None and banned not in SEVERITY_LEVELS:
         check.error(data.line_of("banned"), f"banned 应为 {' / '.join(SEVERITY_LEVELS)}")
@@ -154,6 +158,9 @@ def _condition(check: FileCheck, raw: object, line: int, point_ids: set[str], gr
             for ident in covered:
                 if ident not in point_ids:
                     check.error(data.line_of("covered"), f"本环节没有要点 {ident!r}")
+    said = tuple(phrase.strip() for phrase in _id_list(check, data, "said") if phrase.strip())
+    if "said" in data and not said:
+        check.error(data.line_of("said"), "said 应为至少一个说法的列表")
     not_covered = tuple(_id_list(check, data, "not_covered"))
     for ident in not_covered:
         if ident not in point_ids:
@@ -163,7 +170,7 @@ def _condition(check: FileCheck, raw: object, line: int, point_ids: set[str], gr
         score_at_least=check.number(data, "score_at_least", low=0, high=100, required=False),
         score_below=check.number(data, "score_below", low=0, high=100, required=False),
         slow=check.get(data, "slow", bool, required=False),
-        emotion_at_least=check.get(data, "emotion_at_least", int, required=False),
+        emotion_at_least=check.get(data, "emotion_at_least", int, required=False), said=said,
     )
 
 

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, replace
 
 from ..content.scenarios import Branch, Condition, Scenario, Stage
-from ..scoring import PointResult, RuleSet, ScoreReport, cover, score
+from ..scoring import KeyPoint, PointResult, RuleSet, ScoreReport, cover, score
 from ..scoring.keypoints import coverage
 
 SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
@@ -64,8 +64,8 @@ def _clamp(value: float, low: float = 0, high: float = 100) -> float:
     return max(low, min(high, value))
 
 
-def _holds(condition: Condition, *, report: ScoreReport, points: tuple[PointResult, ...], value: float, slow: bool,
-           emotion: int) -> bool:
+def _holds(condition: Condition, *, text: str, report: ScoreReport, points: tuple[PointResult, ...], value: float,
+           slow: bool, emotion: int) -> bool:
     if condition.banned is not None:
         worst = max((SEVERITY_RANK[b.severity] for b in report.banned), default=0)
         needed = 1 if condition.banned == "any" else SEVERITY_RANK[condition.banned]
@@ -87,6 +87,8 @@ def _holds(condition: Condition, *, report: ScoreReport, points: tuple[PointResu
     if condition.score_below is not None and value >= condition.score_below:
         return False
     if condition.slow is not None and slow != condition.slow:
+        return False
+    if condition.said and not cover(text, (KeyPoint("said", "", condition.said),))[0].covered:
         return False
     return condition.emotion_at_least is None or emotion >= condition.emotion_at_least
 
@@ -144,7 +146,8 @@ def play(scenario: Scenario, state: State, text: str, seconds: float, rules: Rul
     slow = seconds > scenario.turn_seconds
     value = report.score * (0.5 + 0.5 * coverage(points)) if stage.key_points else report.score
     value = round(_clamp(value - (SLOW_PENALTY if slow else 0)), 1)
-    index = choose_branch(stage, report=report, points=points, value=value, slow=slow, emotion=state.emotion)
+    index = choose_branch(stage, text=text, report=report, points=points, value=value, slow=slow,
+                          emotion=state.emotion)
     branch = stage.branches[index]
     emotion = int(_clamp(state.emotion + branch.emotion))
     return Turn(
