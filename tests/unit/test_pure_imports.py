@@ -9,6 +9,7 @@ PURE = [
     "trainer.scoring",
     "trainer.scoring.batch",
     "trainer.content",
+    "trainer.content.gift",
     "trainer.roleplay.engine",
     "trainer.competency.stats",
     "trainer.assessment.grading",
