@@ -85,7 +85,8 @@ class Draw:
     count: int
 
 
-def _pool(draw: Draw) -> list[str]:
+def pool(draw: Draw) -> list[str]:
+    """The live questions a random draw may pick from, so a paper is refused when a draw cannot be filled."""
     return list(db.session.scalars(
         select(BankQuestion.id).where(
             BankQuestion.category_id == draw.category, BankQuestion.retired.is_(False),
@@ -113,7 +114,7 @@ def create_paper(*, by: User, title: str, description: str, mode: str, question_
         if not draws:
             raise AssessmentError("exam.no_questions")
         for draw in draws:
-            available = len(_pool(draw))
+            available = len(pool(draw))
             if available < draw.count:
                 raise AssessmentError("exam.not_enough", category=draw.category, low=draw.low, high=draw.high,
                                       wanted=draw.count, available=available)
@@ -194,12 +195,13 @@ def start_attempt(paper: ExamPaper, user: User) -> ExamAttempt:
         raise AssessmentError("exam.no_attempts_left")
     rng = random.Random(secrets.randbits(64))
     if paper.mode == "fixed":
-        ids = [q for q in paper.question_ids if (row := bank_questions([q]).get(q)) and not row.retired]
+        live = bank_questions(list(paper.question_ids))
+        ids = [q for q in paper.question_ids if q in live and not live[q].retired]
     else:
         ids = []
         for draw in paper.draws:
-            pool = [q for q in _pool(Draw(**draw)) if q not in ids]
-            ids += rng.sample(pool, min(draw["count"], len(pool)))
+            drawn = [q for q in pool(Draw(**draw)) if q not in ids]
+            ids += rng.sample(drawn, min(draw["count"], len(drawn)))
     if not ids:
         raise AssessmentError("exam.no_questions")
     if paper.shuffle_questions:

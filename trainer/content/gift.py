@@ -250,15 +250,18 @@ def _numerical(body: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(accepted))
 
 
-def _parse_block(text: str, line: int, category: str) -> GiftItem:
-    title = ""
+def _split_title(text: str) -> tuple[str, str, bool]:
+    """(title, the rest, whether the title is well-formed) of one question's text."""
     body = text.lstrip()
-    if body.startswith("::"):
-        end = _find(body, "::", 2)
-        if end < 0:
-            raise _Skip("标题缺少结尾的 ::", syntax=True)
-        title = _unescape(body[2:end]).strip()
-        body = body[end + 2:]
+    if not body.startswith("::"):
+        return "", body, True
+    end = _find(body, "::", 2)
+    if end < 0:
+        return "", body, False
+    return _unescape(body[2:end]).strip(), body[end + 2:], True
+
+
+def _parse_block(title: str, body: str, line: int, category: str) -> GiftItem:
     fmt = "moodle"
     match = _FORMAT.match(body)
     if match:
@@ -342,13 +345,12 @@ def parse_gift(text: str) -> GiftResult:
             if not rest.strip():
                 continue
             block, line = rest, line + 1
+        title, body, titled = _split_title(block)
         try:
-            result.items.append(_parse_block(block, line, category))
+            if not titled:
+                raise _Skip("标题缺少结尾的 ::", syntax=True)
+            result.items.append(_parse_block(title, body, line, category))
         except _Skip as skip:
-            title = ""
-            if block.lstrip().startswith("::"):
-                end = _find(block.lstrip(), "::", 2)
-                title = _unescape(block.lstrip()[2:end]).strip() if end > 0 else ""
             entry = GiftSkip(line, title, str(skip))
             result.skipped.append(entry)
             if skip.syntax:

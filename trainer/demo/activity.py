@@ -96,7 +96,7 @@ def courses(trainees: list[tuple[User, int]], lead: User, rng: random.Random) ->
 
 def exams(trainees: list[tuple[User, int]], hr: User, rng: random.Random) -> None:
     draws = [assessment.Draw(c.id, 1, 5, 2) for c in assessment.categories()
-             if len(assessment._pool(assessment.Draw(c.id, 1, 5, 2))) >= 2][:6]
+             if len(assessment.pool(assessment.Draw(c.id, 1, 5, 2))) >= 2][:6]
     if not draws:
         return
     paper = assessment.create_paper(
