@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import base_config, load_or_create_secret_key
 from .extensions import csrf, db, migrate
@@ -31,12 +32,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             Path(app.instance_path)
         )
     app.config["CONTENT_ROOT"] = Path(app.config["CONTENT_ROOT"])
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:  # behind a load balancer: the client's address, not the balancer's, counts for sign-in limits
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
 
-    from . import access, auth, errors, templating
+    from . import access, auth, errors, headers, inputs, templating
+    from . import health as _health  # noqa: F401 - register the probe table
     from .accounts import models as _accounts_models  # noqa: F401 - register tables
     from .accounts.views import admin_bp
     from .accounts.views import bp as accounts_bp
@@ -56,7 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .roleplay import models as _roleplay_models  # noqa: F401
     from .roleplay.views import bp as roleplay_bp
 
+    inputs.install(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.install(app)
+    headers.install(app)
     errors.install(app)
     templating.install(app)
     for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, learning_bp, requests_bp,

@@ -66,9 +66,24 @@ def base_config(instance_path: Path) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(hours=2),
         # The CSRF token lives as long as the session: a long form is not lost to a token timeout.
         "WTF_CSRF_TIME_LIMIT": None,
-        "LOGIN_MAX_FAILURES": 5,
+        # Sign-in throttling (trainer/accounts/signin.py): failures slow guessing down, they never lock
+        # an account. Failures count within the window; a username + address pair gets this many free
+        # tries, then waits LOGIN_DELAY, doubling up to LOGIN_MAX_DELAY.
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
-        "LOGIN_MAX_FAILURES_PER_IP": 30,
+        "LOGIN_FREE_FAILURES": 3,
+        "LOGIN_DELAY": timedelta(seconds=30),
+        "LOGIN_MAX_DELAY": timedelta(minutes=15),
+        # An address with this many failures (any usernames) waits too, doubling every 5 more failures,
+        # except for users who signed in from it within LOGIN_KNOWN_ADDRESS and have no failures there.
+        "LOGIN_ADDRESS_FREE_FAILURES": 30,
+        "LOGIN_ADDRESS_DELAY": timedelta(seconds=5),
+        "LOGIN_KNOWN_ADDRESS": timedelta(days=30),
+        # This many failures against one account raise a security alert for the user and the admins.
+        "LOGIN_ALERT_FAILURES": 5,
+        # Behind a reverse proxy or load balancer: how many X-Forwarded-For hops to trust (0 = none).
+        "PROXY_HOPS": int(os.environ.get("TRAINER_PROXY_HOPS", "0") or 0),
         "PASSWORD_MIN_LENGTH": 8,
+        # One GIFT import takes at most this many questions: bounded work per request, a clear message past it.
+        "GIFT_MAX_QUESTIONS": 2000,
         "MASTERY_DECAY_WEIGHT": 0.65,
     }

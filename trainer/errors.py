@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import messages
-from .extensions import db
+from .extensions import db, login_manager
 
 
-def _render(code: int, key: str, text: str | None = None):
+def _render(code: int, key: str, text: str | None = None, **context):
     text = text or messages.msg(key)
     if request.path.startswith("/api/"):
         return jsonify({"error": text, "status": code}), code
-    return render_template("errors/error.html", code=code, message=text), code
+    return render_template("errors/error.html", code=code, message=text, **context), code
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection itself is gone; the pool replaces it on the next request
+        db.session.invalidate()
 
 
 def install(app: Flask) -> None:
@@ -32,7 +40,18 @@ def install(app: Flask) -> None:
         custom = err.description if err.description != type(err).description else None
         return _render(code, key, custom)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
+    def _database_unavailable(_err):
+        """The database is down, read-only or full: nothing was saved, and the user is told so (503)."""
+        _rollback()
+        # The page must not look the user up again: that is the query that just failed.
+        response, code = _render(503, "error.database", me=login_manager.anonymous_user())
+        response = make_response(response, code)
+        response.headers["Retry-After"] = "30"
+        return response
+
     @app.errorhandler(InternalServerError)
     def _internal(_err):
-        db.session.rollback()
+        _rollback()
         return _render(500, "error.500")

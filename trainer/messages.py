@@ -11,7 +11,11 @@ MESSAGES: dict[str, str] = {
     "login.required": "请先登录。",
     "login.bad_credentials": "用户名或密码错误。",
     "login.disabled": "该账号已停用，请联系管理员。",
-    "login.locked": "登录失败次数过多，请 {minutes} 分钟后再试。",
+    "login.throttled": "从您所在的网络登录这个账号失败次数过多，请 {wait}后再试。",
+    "login.alert": (
+        "请注意：自 {since} 起，您的账号有 {count} 次密码错误的登录尝试（来自 {addresses}）。"
+        "如果不是您本人，请立即修改密码并联系管理员。"
+    ),
     "login.welcome": "欢迎回来，{name}。",
     "login.logged_out": "您已安全退出。",
     "login.expired": "会话已过期，请重新登录。",
@@ -20,6 +24,7 @@ MESSAGES: dict[str, str] = {
     "account.password_wrong": "当前密码不正确。",
     "account.token_created": "新的 API 令牌已生成，旧令牌立即失效。请马上复制保存，离开本页后将无法再次查看。",
     "account.token_revoked": "API 令牌已撤销。",
+    "account.others_signed_out": "已退出其他 {count} 个设备上的登录。",
     # admin
     "admin.user_created": "已创建用户 {username}。",
     "admin.user_updated": "已保存用户 {username}。",
@@ -97,6 +102,11 @@ MESSAGES: dict[str, str] = {
     "roleplay.finished": "这次演练已经结束，不能再发送回复。",
     "roleplay.empty": "回复不能为空。",
     "roleplay.too_long": "回复不能超过 {limit} 字。",
+    "roleplay.stale": (
+        "这条回复没有发送：对话已经有 {taken} 轮回复，而你的页面停在第 {seen} 轮"
+        "（可能重复点击了发送，或在另一个窗口回复过）。请看最新的对话后再回复。"
+    ),
+    "roleplay.bad_after": "after 必须是非负整数（你已看到的回复轮数）。",
     "roleplay.busy": "上一条回复还在处理（可能在另一个窗口发送过），请刷新页面后再继续。",
     "api.scenario_required": "请求体必须包含 scenario (情景 id)。",
     "gift.not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 后重新上传。",
@@ -121,6 +131,10 @@ MESSAGES: dict[str, str] = {
     "error.413": "提交的内容太大，已被拒绝。请缩短内容或拆分后再提交。",
     "error.429": "操作过于频繁，请稍后再试。",
     "error.503": "服务暂时不可用，请稍后再试。",
+    "error.database": (
+        "数据库暂时无法保存数据（可能正在维护、只读或空间已满），您这次的操作没有保存。"
+        "请稍后重试；如果持续出现，请联系管理员。"
+    ),
     "error.500": "服务器出了点问题，您的操作没有完成。请稍后重试；如果问题持续，请联系管理员。",
     # API
     "api.unauthorized": "缺少或无效的 API 令牌 (Authorization: Bearer …)。",
@@ -203,3 +217,12 @@ CHANNEL_LABELS = {"phone": "电话", "counter": "前台", "chat": "在线"}
 
 def msg(key: str, **values: object) -> str:
     return MESSAGES[key].format(**values)
+
+
+def duration(seconds: int) -> str:
+    """A wait in words: 45 秒, 2 分钟, 1 分 30 秒."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} 秒"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} 分钟" if not rest else f"{minutes} 分 {rest} 秒"

@@ -6,20 +6,22 @@ import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 
 from . import messages
 from .accounts.services import tenure_months
 
 
-def install(app: Flask) -> None:
-    zone = ZoneInfo(app.config.get("TIMEZONE", os.environ.get("TRAINER_TIMEZONE", "Asia/Shanghai")))
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (naive UTC) time in the service desk's time zone, as every page shows times."""
+    if value is None:
+        return "—"
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", os.environ.get("TRAINER_TIMEZONE", "Asia/Shanghai")))
+    return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
 
-    @app.template_filter("localtime")
-    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        if value is None:
-            return "—"
-        return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+
+def install(app: Flask) -> None:
+    app.add_template_filter(localtime, "localtime")
 
     @app.template_filter("score")
     def score(value: float | None, places: int = 1) -> str:

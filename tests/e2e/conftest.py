@@ -77,6 +77,34 @@ def live_server(database_template, tmp_path_factory):
         db.engine.dispose()
 
 
+#: console messages of the current test that report a blocked script or style (Content-Security-Policy)
+CSP_VIOLATIONS: list[str] = []
+
+
+class PolicedBrowser:
+    """The Chromium browser, with every context reporting Content-Security-Policy violations.
+
+    A handler or script the policy blocks fails silently in the page; collecting the console's
+    reports turns that into a failed test (see `_no_csp_violations`).
+    """
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.on("console", self._console)
+        return context
+
+    @staticmethod
+    def _console(message) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -84,8 +112,16 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield instance
+        yield PolicedBrowser(instance)
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations():
+    """Every browser test also checks that the page ran with nothing blocked by the security policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], "blocked by Content-Security-Policy: " + "; ".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """In a real browser: HR sets an exam, a trainee takes it (autosave survives a reload), and a trainee plays a
 scenario to a resolved ending and another to an escalation."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import new_trainee, sign_in
 
@@ -25,7 +28,7 @@ def test_exam_end_to_end_with_autosave(browser, live_server):
     page.locator("#papers tr", has_text="浏览器测试考卷").locator("button").click()
     page.check("input[name=q_fx_single][value='0']")
     page.fill("input[name=q_fx_fill]", "十")
-    page.wait_for_function("document.getElementById('save-status').textContent.startsWith('已保存')")
+    expect(page.locator("#save-status")).to_have_text(re.compile("^已保存"))
     page.reload()  # a refresh (or a crash) loses nothing
     assert page.locator("input[name=q_fx_single][value='0']").is_checked()
     assert page.locator("input[name=q_fx_fill]").input_value() == "十"

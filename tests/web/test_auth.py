@@ -61,32 +61,87 @@ def test_disabled_account_message_is_not_shown_for_a_wrong_password(client, make
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
-def test_rate_limit_locks_after_repeated_failures_even_for_the_right_password(client, make_user, app):
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+OFFICE = {"REMOTE_ADDR": "198.51.100.7"}
+
+
+def _age_attempts(seconds: float) -> None:
+    """Move every recorded sign-in attempt `seconds` into the past, as if time had passed."""
+    for attempt in db.session.scalars(select(LoginAttempt)):
+        attempt.at -= timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def test_rule_failures_from_one_address_slow_that_address_down_even_for_the_right_password(client, make_user, app):
     user = make_user("trainee")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert login(client, user.username, "wrong").status_code == 400
-    locked = login(client, user.username)
-    assert locked.status_code == 429
-    assert "登录失败次数过多" in locked.get_data(as_text=True)
+    for _ in range(app.config["LOGIN_FREE_FAILURES"]):
+        assert login(client, user.username, "wrong", environ_base=ATTACKER).status_code == 400
+    throttled = login(client, user.username, environ_base=ATTACKER)
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) == app.config["LOGIN_DELAY"].total_seconds()
+    assert "失败次数过多" in throttled.get_data(as_text=True)
     assert client.get("/me").status_code == 302
 
 
-def test_rate_limit_window_expires(client, make_user, app):
+def test_rule_someone_elses_failures_never_lock_the_real_user_out(client, make_user, app):
+    """Known defect 3: five wrong passwords from anywhere used to lock the real user out for 15 minutes."""
     user = make_user("trainee")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        login(client, user.username, "wrong")
-    for attempt in db.session.scalars(select(LoginAttempt)):
-        attempt.at -= app.config["LOGIN_FAILURE_WINDOW"] + timedelta(minutes=1)
-    db.session.commit()
-    assert login(client, user.username).status_code == 302
+    for n in range(12):
+        login(client, user.username, "wrong", environ_base={"REMOTE_ADDR": f"203.0.113.{n}"})
+    assert login(client, user.username, environ_base=OFFICE).status_code == 302
 
 
-def test_rate_limit_counts_per_ip_too(client, make_user, app):
-    app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
-    for n in range(3):
-        login(client, f"someone-{n}", "wrong")
+def test_rule_the_delay_doubles_and_then_lets_the_next_try_through(client, make_user, app):
     user = make_user("trainee")
-    assert login(client, user.username).status_code == 429
+    free, first = app.config["LOGIN_FREE_FAILURES"], app.config["LOGIN_DELAY"].total_seconds()
+    for _ in range(free):
+        login(client, user.username, "wrong", environ_base=ATTACKER)
+    _age_attempts(first + 1)
+    assert login(client, user.username, "wrong", environ_base=ATTACKER).status_code == 400  # the wait is over
+    again = login(client, user.username, environ_base=ATTACKER)
+    assert again.status_code == 429
+    assert int(again.headers["Retry-After"]) == 2 * first
+    _age_attempts(2 * first + 1)
+    assert login(client, user.username, environ_base=ATTACKER).status_code == 302
+
+
+def test_rule_the_failure_window_expires(client, make_user, app):
+    user = make_user("trainee")
+    for _ in range(app.config["LOGIN_FREE_FAILURES"] + 3):
+        login(client, user.username, "wrong", environ_base=ATTACKER)
+    _age_attempts(app.config["LOGIN_FAILURE_WINDOW"].total_seconds() + 60)
+    assert login(client, user.username, environ_base=ATTACKER).status_code == 302
+
+
+def test_rule_a_shared_address_slows_strangers_but_lets_its_regular_users_in(client, make_user, app):
+    """Known defect 3: 30 failures from a call centre's NAT address used to lock out everyone behind it."""
+    app.config["LOGIN_ADDRESS_FREE_FAILURES"] = 6
+    regular, newcomer = make_user("trainee"), make_user("trainee")
+    assert login(client, regular.username, environ_base=OFFICE).status_code == 302
+    post_form(client, "/logout", {}, page="/me")
+    for n in range(6):
+        login(client, f"guess-{n}", "wrong", environ_base=OFFICE)
+    assert login(client, newcomer.username, environ_base=OFFICE).status_code == 429
+    assert login(client, regular.username, environ_base=OFFICE).status_code == 302
+
+
+def test_rule_repeated_failures_are_told_to_the_user_and_to_admins(client, make_user, app):
+    user = make_user("trainee")
+    admin = make_user("admin")
+    for n in range(app.config["LOGIN_ALERT_FAILURES"]):
+        login(client, user.username, "wrong", environ_base={"REMOTE_ADDR": f"203.0.113.{n}"})
+    response = login(client, user.username, environ_base=OFFICE, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "次密码错误的登录尝试" in page and "203.0.113.0" in page
+    assert "203.0.113.4" in client.get("/account").get_data(as_text=True)
+    post_form(client, "/logout", {}, page="/me")
+    # told once: the next sign-in is quiet
+    assert "次密码错误" not in login(client, user.username, environ_base=OFFICE,
+                                       follow_redirects=True).get_data(as_text=True)
+    post_form(client, "/logout", {}, page="/me")
+    login(client, admin.username)
+    security = client.get("/admin/security").get_data(as_text=True)
+    assert user.username in security and str(app.config["LOGIN_ALERT_FAILURES"]) in security
 
 
 def test_missing_csrf_token_is_refused_in_chinese(client, make_user):
@@ -116,9 +171,12 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
 
 
 def test_idle_session_expires_with_a_message(signed_in, app):
+    from trainer.accounts.models import UserSession
+
     client, _ = signed_in("trainee")
-    with client.session_transaction() as session:
-        session["last_seen"] -= app.config["SESSION_IDLE_TIMEOUT"].total_seconds() + 60
+    for record in db.session.scalars(select(UserSession)):
+        record.last_seen_at -= app.config["SESSION_IDLE_TIMEOUT"] + timedelta(seconds=60)
+    db.session.commit()
     response = client.get("/me")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")

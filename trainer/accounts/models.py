@@ -101,3 +101,40 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UserSession(db.Model):
+    """One browser sign-in; the cookie holds a key whose hash is here (see trainer.accounts.sessions)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: logout, others (signed out from another device), password, reset, disabled, idle
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class SecurityAlert(db.Model):
+    """Repeated failed sign-ins, told to the user at their next sign-in and listed for admins."""
+
+    __tablename__ = "security_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "user": failures against one account; "address": failures from one network address
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    addresses: Mapped[str] = mapped_column(String(500), default="")
+    first_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    #: when the user was shown it after signing in
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User | None] = relationship()

@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import ROLES, Grade, LoginAttempt, Team, User, new_login_id
+from . import sessions
+from .models import ROLES, Grade, Team, User, new_login_id
 
 TOKEN_PREFIX = "trn_"
-ATTEMPT_RETENTION = timedelta(days=7)
 
 
 class AccountError(Exception):
@@ -39,73 +38,21 @@ def hash_password(password: str) -> str:
 _DUMMY_HASH: dict[str, str] = {}
 
 
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
+    """A hash to check unknown usernames against, so they take as long as real ones."""
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     if method not in _DUMMY_HASH:
         _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(8), method=method)
     return _DUMMY_HASH[method]
 
 
-@dataclass(frozen=True)
-class LoginResult:
-    user: User | None
-    error: str | None = None
-    minutes: int = 0
-
-
-def _recent_failures(column, value: str) -> int:
-    """Failures since the later of: the window start, the last successful sign-in."""
-    window_start = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))
-    )
-    since = max(window_start, last_success) if last_success else window_start
-    return db.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since
-        )
-    ) or 0
-
-
-def _record_attempt(username: str, ip: str, success: bool) -> None:
-    now = utcnow()
-    db.session.add(LoginAttempt(username=username, ip=ip, at=now, success=success))
-    db.session.execute(LoginAttempt.__table__.delete().where(LoginAttempt.at < now - ATTEMPT_RETENTION))
-    db.session.commit()
-
-
-def authenticate(username: str, password: str, ip: str) -> LoginResult:
-    """Check credentials. Unknown users and wrong passwords look identical, in message and in timing."""
-    username = normalise_username(username)
-    cfg = current_app.config
-    window_minutes = max(1, int(cfg["LOGIN_FAILURE_WINDOW"].total_seconds() // 60))
-    if (
-        _recent_failures(LoginAttempt.username, username) >= cfg["LOGIN_MAX_FAILURES"]
-        or _recent_failures(LoginAttempt.ip, ip) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
-    ):
-        return LoginResult(None, "login.locked", window_minutes)
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        check_password_hash(_dummy_hash(), password)
-        _record_attempt(username, ip, False)
-        return LoginResult(None, "login.bad_credentials")
-    if not check_password_hash(user.password_hash, password):
-        _record_attempt(username, ip, False)
-        return LoginResult(None, "login.bad_credentials")
-    if not user.active:
-        _record_attempt(username, ip, False)
-        return LoginResult(None, "login.disabled")
-    user.last_login_at = utcnow()
-    _record_attempt(username, ip, True)
-    return LoginResult(user)
-
-
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep_session: object) -> None:
+    """A new password signs out every other device; the session that changed it stays signed in."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("account.password_wrong")
     user.password_hash = hash_password(new)
-    user.login_id = new_login_id()
     db.session.commit()
+    sessions.end_others(user, keep_session, reason="password")
 
 
 # --- API tokens --------------------------------------------------------------------------------------
@@ -202,6 +149,7 @@ def update_user(
         raise ValueError(f"unknown role {role!r}")
     if user.active and not active:
         user.login_id = new_login_id()
+        sessions.end_all(user, reason="disabled")
     if role != "supervisor":
         user.led_teams = []
     user.display_name = display_name.strip() or user.username
@@ -218,6 +166,7 @@ def reset_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.login_id = new_login_id()
     db.session.commit()
+    sessions.end_all(user, reason="reset")
 
 
 def save_team(team: Team | None, *, name: str, description: str, supervisors: list[User]) -> Team:

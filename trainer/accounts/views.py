@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from .. import messages
 from ..access import allow, public
+from ..auth import current_session_key, sign_in, sign_out
 from ..extensions import db
 from ..forms import ActionForm
-from ..timeutil import utcnow
-from . import services
+from ..templating import localtime
+from . import services, sessions, signin
 from .forms import ChangePasswordForm, LoginForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
 from .models import Team, User
 
@@ -27,10 +30,20 @@ HOME_BY_ROLE = {
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only follow same-site relative paths, so the login form cannot be used to bounce users off-site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only follow same-site paths, so the login form cannot bounce a user off-site.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/%09/evil.example` (a tab)
+    becomes `//evil.example`: any control character, whitespace or backslash refuses the target
+    outright rather than being cleaned up into something else.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.route("/")
@@ -42,64 +55,89 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
+    """Sign in; failures slow further guesses down (accounts.signin) and never lock the real user out."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.index"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        result = signin.authenticate(form.username.data, form.password.data, request.remote_addr or "")
         if result.user is not None:
-            session.clear()
-            login_user(result.user)
-            session.permanent = True
-            session["last_seen"] = utcnow().timestamp()
+            sign_in(result.user)
             flash(messages.msg("login.welcome", name=result.user.display_name), "success")
+            for alert in result.alerts:
+                flash(messages.msg("login.alert", count=alert.failures, since=localtime(alert.first_at),
+                                   addresses=alert.addresses or "—"), "warning")
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.index"))
-        form.password.errors.append(messages.msg(result.error, minutes=result.minutes))
-        status = {"login.locked": 429, "login.disabled": 403}.get(result.error, 400)
+        form.password.errors.append(messages.msg(result.error, wait=messages.duration(result.wait)))
+        status = {"login.throttled": 429, "login.disabled": 403}.get(result.error or "", 400)
+        if result.wait:
+            headers["Retry-After"] = str(result.wait)
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 @allow()
 def logout():
+    """Sign out: the session row is closed, so a copy of this cookie no longer signs anyone in."""
     form = ActionForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        sign_out()
         flash(messages.msg("login.logged_out"), "info")
     return redirect(url_for("accounts.login"))
+
+
+def _account_page(form: ChangePasswordForm, *, new_token: str | None = None, status: int = 200):
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"]
+    open_now = sessions.open_sessions(current_user, idle)
+    key = current_session_key()
+    return render_template(
+        "accounts/account.html", form=form, action=ActionForm(formdata=None), new_token=new_token,
+        devices=[(record, sessions.is_current(record, key)) for record in open_now],
+        alerts=signin.alerts_of(current_user),
+    ), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @allow()
 def account():
+    """The user's own account: password, devices signed in, failed sign-in alerts, API token."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.new.data)
+            services.change_password(current_user, form.current.data, form.new.data,
+                                     keep_session=current_session_key())
         except services.AccountError as err:
             form.current.errors.append(messages.msg(err.key, **err.values))
         else:
-            login_user(current_user)  # keep this session, the new login id signs out the others
             flash(messages.msg("account.password_changed"), "success")
             return redirect(url_for("accounts.account"))
-    status = 400 if form.errors else 200
-    return render_template("accounts/account.html", form=form, action=ActionForm(), new_token=None), status
+    return _account_page(form, status=400 if form.errors else 200)
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@allow()
+def end_other_sessions():
+    """Sign out every other device: their cookies stop working at once, this one stays signed in."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    count = sessions.end_others(current_user, current_session_key())
+    flash(messages.msg("account.others_signed_out", count=count), "info")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/token", methods=["POST"])
 @allow()
 def regenerate_token():
+    """Issue a new API token and show it once; the old one stops working."""
     action = ActionForm()
     if not action.validate_on_submit():
         abort(400)
     token = services.issue_api_token(current_user)
     flash(messages.msg("account.token_created"), "warning")
-    return render_template("accounts/account.html", form=ChangePasswordForm(formdata=None), action=action,
-                           new_token=token)
+    return _account_page(ChangePasswordForm(formdata=None), new_token=token)
 
 
 @bp.route("/account/token/revoke", methods=["POST"])
@@ -243,3 +281,13 @@ def edit_team(team_id: int | None):
             return redirect(url_for("admin.teams"))
     status = 400 if form.errors else 200
     return render_template("admin/team_form.html", form=form, team=team), status
+
+
+# --- admin: sign-in security -------------------------------------------------------------------------
+
+
+@admin_bp.route("/security")
+@allow("admin")
+def security():
+    """Repeated failed sign-ins of the last 30 days, per account and per network address."""
+    return render_template("admin/security.html", alerts=signin.recent_alerts())

@@ -138,11 +138,15 @@ def roleplay_turn(session_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400)
+    after = body.get("after")
+    if after is not None and (type(after) is not int or after < 0):
+        return jsonify({"error": messages.msg("roleplay.bad_after"), "code": "roleplay.bad_after", "status": 400}), 400
     try:
-        mine, theirs = roleplay.take_turn(session, current_user, body.get("text"))
+        mine, theirs = roleplay.take_turn(session, current_user, body.get("text"), after)
     except roleplay.RoleplayError as err:
         return _roleplay_error(err)
     return jsonify({"report": mine.report, "turn_score": mine.turn_score, "customer": theirs.text,
+                    "turns": session.turns_taken,
                     "emotion": session.emotion, "stage": session.stage, "finished": session.status == "finished",
                     "outcome": session.outcome})
 

@@ -72,15 +72,21 @@ def _question(item: GiftItem, *, category: str, indicators: tuple[str, ...], dif
 
 
 def import_gift(text: str, *, source: str, default_category: str, indicators: tuple[str, ...],
-                difficulty: int) -> ImportReport:
-    """Parse and store; raises content.gift.GiftUnreadable when nothing in the file can be read."""
-    result = parse_gift(text)
+                difficulty: int, max_questions: int | None = None) -> ImportReport:
+    """Parse and store in one transaction.
+
+    Raises content.gift.GiftUnreadable when nothing in the file can be read, and GiftTooLarge (before
+    anything is stored) when it holds more than `max_questions` questions.
+    """
+    result = parse_gift(text, max_questions=max_questions)
     report = ImportReport(skipped=list(result.skipped))
     categories = list(db.session.scalars(select(QuestionCategory)))
-    for item in result.items:
-        question = _question(item, category=_category(item, categories, default_category), indicators=indicators,
-                             difficulty=difficulty, source=source)
-        row = db.session.get(BankQuestion, question.id)
+    questions = [_question(item, category=_category(item, categories, default_category), indicators=indicators,
+                           difficulty=difficulty, source=source) for item in result.items]
+    existing = {row.id: row for row in db.session.scalars(
+        select(BankQuestion).where(BankQuestion.id.in_({q.id for q in questions})))} if questions else {}
+    for item, question in zip(result.items, questions, strict=True):
+        row = existing.get(question.id)
         if row is not None and not row.source_path.startswith(GIFT_SOURCE):
             report.skipped.append(GiftSkip(item.line, item.title, f"题目 id {question.id} 与题库中已有的题目重复"))
             continue
@@ -88,7 +94,8 @@ def import_gift(text: str, *, source: str, default_category: str, indicators: tu
                   "stem": question.stem, "data": asdict(question), "content_hash": question.content_hash,
                   "source_path": question.path, "retired": False, "updated_at": utcnow()}
         if row is None:
-            db.session.add(BankQuestion(id=question.id, **values))
+            row = existing[question.id] = BankQuestion(id=question.id, **values)
+            db.session.add(row)
             report.imported.append(question.id)
         else:
             for key, value in values.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -330,7 +330,8 @@ def question_bank():
         else:
             try:
                 report = import_gift(text, source=upload.filename or "upload.gift", default_category=form.category.data,
-                                     indicators=tuple(form.indicators.data), difficulty=form.difficulty.data)
+                                     indicators=tuple(form.indicators.data), difficulty=form.difficulty.data,
+                                     max_questions=current_app.config["GIFT_MAX_QUESTIONS"])
             except GiftUnreadable as err:
                 form.file.errors.append(messages.msg("gift.unreadable", line=err.line, reason=str(err)))
             else:

@@ -25,6 +25,7 @@ from .questions import BLANK, Question
 
 FORMATS = ("moodle", "html", "plain", "markdown")
 MAX_NUMERIC_CHOICES = 21  # a numerical answer becomes a fill-in list of at most this many whole numbers
+MAX_NUMBER_DIGITS = 15  # numbers in answers stay within what a person types (and a float holds exactly)
 
 _ESCAPES = {":": ":", "=": "=", "~": "~", "#": "#", "{": "{", "}": "}", "\\": "\\", "n": "\n"}
 _FORMAT = re.compile(r"^\s*\[(moodle|html|plain|markdown)\]", re.IGNORECASE)
@@ -39,6 +40,10 @@ class GiftUnreadable(ValueError):
     def __init__(self, line: int, reason: str):
         super().__init__(reason)
         self.line = line
+
+
+class GiftTooLarge(GiftUnreadable):
+    """The file holds more questions than one import takes; nothing is imported."""
 
 
 @dataclass(frozen=True)
@@ -209,9 +214,13 @@ def _answer(marker: str, raw: str, fmt: str) -> GiftOption:
 
 def _number(text: str) -> Decimal:
     try:
-        return Decimal(text.strip())
+        value = Decimal(text.strip()[:100])
     except InvalidOperation:
         raise _Skip(f"数值题的答案“{text.strip()[:20]}”不是数字", syntax=True) from None
+    # 1e999999999 is a valid Decimal, but writing it out as digits would take the process down.
+    if not value.is_finite() or abs(value.adjusted()) > MAX_NUMBER_DIGITS:
+        raise _Skip(f"数值题的答案“{text.strip()[:20]}”太大或太小", syntax=True)
+    return value
 
 
 def _shown(value: Decimal) -> str:
@@ -329,10 +338,12 @@ def _parse_block(title: str, body: str, line: int, category: str) -> GiftItem:
     return GiftItem(type="multiple", options=options, **common)
 
 
-def parse_gift(text: str) -> GiftResult:
+def parse_gift(text: str, *, max_questions: int | None = None) -> GiftResult:
     """Every question the platform can hold, and every one it cannot with its line and the reason.
 
-    Raises GiftUnreadable when the file is empty or every question in it is malformed.
+    Raises GiftUnreadable when the file is empty or every question in it is malformed, and
+    GiftTooLarge as soon as the file proves to hold more than `max_questions` questions (counting
+    skipped ones), so a huge file costs a bounded amount of work however it is made.
     """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     result = GiftResult()
@@ -345,6 +356,10 @@ def parse_gift(text: str) -> GiftResult:
             if not rest.strip():
                 continue
             block, line = rest, line + 1
+        if max_questions is not None and len(result.items) + len(result.skipped) >= max_questions:
+            raise GiftTooLarge(line, f"文件里的题目超过单次导入上限 {max_questions} 道"
+                                     f"（第 {line} 行是第 {max_questions + 1} 道），没有导入任何题目。"
+                                     "请把文件拆成几个较小的文件分别导入。")
         title, body, titled = _split_title(block)
         try:
             if not titled:

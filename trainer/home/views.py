@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from .. import health
 from ..access import allow, public
 from ..accounts import services as accounts
 from ..assessment import services as assessment
@@ -77,5 +80,12 @@ def admin():
 @bp.route("/healthz")
 @public
 def healthz():
-    """For load balancers: the process is up (the database is checked on first real request)."""
-    return {"status": "ok"}
+    """For load balancers: 200 only when the database takes a write and its schema matches this code.
+
+    A read-only or full database, one that is down, or one not migrated yet answers 503 with the
+    problem named, so the balancer stops sending sign-ins to a process that would fail them.
+    """
+    result = health.check(socket.gethostname())
+    if result.ok:
+        return result.as_json()
+    return result.as_json(), 503, {"Retry-After": "30"}

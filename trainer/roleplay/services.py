@@ -62,8 +62,13 @@ def can_view(viewer: User, session: RoleplaySession) -> bool:
     return session.user_id == viewer.id or accounts.can_view_agent(viewer, session.user)
 
 
-def take_turn(session: RoleplaySession, user: User, text: object) -> tuple[RoleplayTurn, RoleplayTurn]:
-    """Score the reply, let the customer react, store both turns. Returns (trainee turn, customer turn)."""
+def take_turn(session: RoleplaySession, user: User, text: object,
+              after: int | None = None) -> tuple[RoleplayTurn, RoleplayTurn]:
+    """Score the reply, let the customer react, store both turns. Returns (trainee turn, customer turn).
+
+    `after` is how many replies the client had seen when it sent this one. When it is given and the
+    session has moved on since, the reply is a retry or a double click: refused (409), nothing stored.
+    """
     if session.user_id != user.id:
         raise RoleplayError("roleplay.not_yours", 403)
     if session.status != "in_progress":
@@ -74,6 +79,8 @@ def take_turn(session: RoleplaySession, user: User, text: object) -> tuple[Rolep
     if len(text) > rules.scoring.max_chars:
         raise RoleplayError("roleplay.too_long", 413, limit=rules.scoring.max_chars)
     taken = session.turns_taken
+    if after is not None and after != taken:
+        raise RoleplayError("roleplay.stale", 409, seen=after, taken=taken)
     # Claim this turn number: of two replies posted at once exactly one wins, the other changes nothing.
     claimed = db.session.execute(
         update(RoleplaySession).where(RoleplaySession.id == session.id, RoleplaySession.turns_taken == taken,
@@ -105,6 +112,12 @@ def take_turn(session: RoleplaySession, user: User, text: object) -> tuple[Rolep
         _finish(session, scenario, turn.state.outcome)
     db.session.commit()
     return mine, theirs
+
+
+def is_repeat_of_last_reply(session: RoleplaySession, text: object) -> bool:
+    """Is `text` the reply the trainee just sent (a double click), rather than a new one?"""
+    last = next((t for t in reversed(session.turns) if t.role == "trainee"), None)
+    return last is not None and isinstance(text, str) and last.text == mask(text)
 
 
 def _covered_in_stage(session: RoleplaySession) -> frozenset[str]:

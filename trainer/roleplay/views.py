@@ -51,17 +51,19 @@ def session(session_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.take_turn(item, current_user, form.text.data)
+            services.take_turn(item, current_user, form.text.data, form.after.data)
         except services.RoleplayError as err:
+            db.session.rollback()
+            if err.status == 409 and services.is_repeat_of_last_reply(item, form.text.data):
+                return redirect(url_for("roleplay.session", session_id=item.id) + "#latest")
+            # Anything else keeps the reply in the box, so a stale tab or a too-long reply loses nothing.
             flash(messages.msg(err.key, **err.values), "error")
-            if err.status != 409:
-                status = err.status
-            else:
-                return redirect(url_for("roleplay.session", session_id=item.id))
+            status = err.status
         else:
             return redirect(url_for("roleplay.session", session_id=item.id) + "#latest")
     elif form.errors:
         status = 400
+    form.after.data = item.turns_taken
     scenario = services.scenario_of(item)
     rules = practice.rules_in_force()
     marks = {t.id: segments(t.text, t.report) for t in item.turns if t.role == "trainee"}
