@@ -305,24 +305,36 @@ def test_defect_9_healthz_is_ok_on_a_writable_current_database(client):
     assert response.status_code == 200 and response.get_json()["status"] == "ok"
 
 
-def _read_only(app) -> None:
-    """Every new connection of this app refuses writes, as a read-only database or replica does."""
-    @event.listens_for(db.engine, "connect")
+@pytest.fixture
+def read_only(app):
+    """Make every new connection of this app refuse writes, as a read-only database or replica does."""
+
     def _ro(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         if "sqlite" in type(dbapi_connection).__module__:
             cursor.execute("PRAGMA query_only = ON")
         else:
             cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_connection.commit()  # SET is transactional in PostgreSQL
         cursor.close()
 
-    db.session.remove()
-    db.engine.dispose()
+    def _reset():
+        db.session.remove()
+        db.engine.dispose()
+
+    def switch_on():
+        _reset()
+        event.listen(db.engine, "connect", _ro)
+
+    yield switch_on
+    if event.contains(db.engine, "connect", _ro):
+        event.remove(db.engine, "connect", _ro)
+    _reset()
 
 
-def test_defect_9_a_read_only_database_is_503_on_health_and_on_sign_in(app, client, make_user):
+def test_defect_9_a_read_only_database_is_503_on_health_and_on_sign_in(app, client, make_user, read_only):
     username = make_user("trainee").username
-    _read_only(app)
+    read_only()
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["problem"] == "write"
     response = login(client, username)
