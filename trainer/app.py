@@ -58,6 +58,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .practice import models as _practice_models  # noqa: F401
     from .practice.views import bp as practice_bp
     from .practice.views import rules_bp
+    from .review import calibration_views as _calibration_views  # noqa: F401 - routes on review_bp
+    from .review import models as _review_models  # noqa: F401
+    from .review import violation_views as _violation_views  # noqa: F401 - routes on review_bp
+    from .review.views import bp as review_bp
     from .roleplay import models as _roleplay_models  # noqa: F401
     from .roleplay.views import bp as roleplay_bp
 
@@ -67,7 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.install(app)
     templating.install(app)
     for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, learning_bp, requests_bp,
-                      assessment_bp, roleplay_bp, api_bp):
+                      assessment_bp, roleplay_bp, review_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
     access.install(app)

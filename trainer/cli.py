@@ -160,7 +160,7 @@ def questions_import(path: str, category: str, indicators: str, difficulty: int)
         click.echo(f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8 and try again", err=True)
         sys.exit(1)
     if db.session.scalar(select(func.count()).select_from(QuestionCategory)) == 0:
-        # A fresh database: load the reviewed content first, as `trainer content sync` would.
+        # A fresh database: load the checked-in content first, as `trainer content sync` would.
         root = Path(current_app.config["CONTENT_ROOT"])
         click.echo(f"the database has no content yet: loading it from {root} first (trainer content sync)")
         try:

@@ -39,6 +39,69 @@ MESSAGES: dict[str, str] = {
     # competency
     "evidence.corrected": "已记录更正，原记录保留以便追溯。",
     "evidence.already_superseded": "这条记录已被更正过，请更正最新的那一条。",
+    "evidence.reason_required": "请说明更正原因。",
+    # supervisor review
+    "review.graded": "评分已保存，已记入学员的能力证据。",
+    "review.regraded": "已重新评分：新的评分取代之前的评分，之前的记录仍然保留。",
+    "review.unknown_indicator": "这一项不考查指标 {indicator}，不能为它打分。",
+    "review.bad_rating": "指标 {indicator} 的评分必须是 1–5 的整数，或者不适用。",
+    "review.comment_too_long": "评语不能超过 {limit} 字。",
+    "review.unknown_turn": "第 {turn} 轮不存在，不能为它写评语。",
+    "review.bad_override": "改分必须是 0–100 之间的数字。",
+    "review.override_reason": "修改系统评分必须写明理由。",
+    "review.unknown_hit": "没有编号为 {hit} 的机检结果（或重复判定了同一条）。",
+    "review.bad_verdict": "第 {hit} 条机检结果的判定只能是“机检正确”或“机检错误”。",
+    "review.empty_grade": "请至少为一个指标评分，或者修改系统评分。",
+    "review.conflict": "另一位主管刚刚给这一项评了分，请刷新页面后再看。",
+    "review.not_allowed": "只能评阅自己团队学员的作业。",
+    "review.not_yours": "这不是你的作业。",
+    "review.not_graded": "这一项还没有评分。",
+    "review.acknowledged": "已确认收到主管的评分和评语。",
+    "review.dispute_opened": "申诉已提交，会由团队的另一位主管（或人力）处理。",
+    "review.dispute_closed": "评分超过 {days} 天，已不能申诉。",
+    "review.dispute_twice": "这次评分已经申诉过了。",
+    "review.dispute_comment": "申诉必须写明理由。",
+    "review.dispute_decided": "这条申诉已经处理过，不能再次处理。",
+    "review.not_decider": "这条申诉应由团队的另一位主管处理（没有其他主管时由人力处理）。",
+    "review.bad_decision": "请选择：接受、部分接受或驳回。",
+    "review.decision_reason": "处理申诉必须写明理由。",
+    "review.decision_ratings": "接受或部分接受申诉时，请给出调整后的评分。",
+    "review.decided": "申诉已处理：{decision}。",
+    "calibration.created": "校准任务《{title}》已创建，已通知 {count} 位评分人。",
+    "calibration.graders": "校准至少需要两位评分人（主管或人力）。",
+    "calibration.expert": "专家评分人必须是受邀评分人之一。",
+    "calibration.items": "请至少选择一项作业，且只能选择你能查看的作业。",
+    "calibration.deadline": "截止时间必须晚于现在。",
+    "calibration.closed": "校准已截止，不能再提交评分。",
+    "calibration.not_invited": "你不是这次校准的评分人。",
+    "calibration.not_in_session": "这一项不在本次校准中。",
+    "calibration.twice": "你已经为这一项提交过校准评分，评分不能修改。",
+    "calibration.graded": "校准评分已提交，现在可以看到其他评分人的评分。",
+    "violation.recorded": "已记录违规：{name}，扣 {points} 分。",
+    "violation.unknown_category": "请选择违规类别。",
+    "violation.voided": "已撤销这条违规记录，原记录保留。",
+    "violation.void_reason": "撤销违规必须写明理由。",
+    "violation.already_void": "这条违规记录已经撤销过了。",
+    "violation.not_your_team": "只能给自己团队的学员记录违规。",
+    "violation.future": "违规日期不能晚于今天。",
+    # one-to-one drills
+    "drill.opened": "已开始与 {name} 的一对一演练，请输入客户的第一句话。",
+    "drill.already_open": "你和 {name} 已有一场进行中的一对一演练，已为你打开。",
+    "drill.not_staff": "只有主管（或人力）可以发起一对一演练。",
+    "drill.not_your_team": "只能和自己负责团队的学员进行一对一演练。",
+    "drill.unknown_script": "未知的话术类型，请重新选择。",
+    "drill.title_required": "请填写演练主题（不超过 {limit} 字）。",
+    "drill.empty": "请先写下要说的话。",
+    "drill.too_long": "一句话不能超过 {limit} 字。",
+    "drill.finished": "这场演练已经结束，不能再发言。",
+    "drill.not_customer": "只有发起演练的主管可以扮演客户发言或结束演练。",
+    "drill.not_trainee": "只有参加演练的学员本人可以回复。",
+    "drill.wait_customer": "请等客户说完下一句，再回复。",
+    "drill.wait_trainee": "请等学员回复后，再说下一句。",
+    "drill.stale": "对话已有新的发言（你看到 {seen} 条，现在 {taken} 条），请看完新内容后再发送。",
+    "drill.busy": "另一条发言刚刚提交，请刷新后再试。",
+    "drill.no_reply": "学员还没有回复过，不能结束演练：请等学员至少回复一次。",
+    "drill.done": "演练已结束，得分 {score}，已记入能力证据并进入评阅。",
     # practice and rules
     "practice.no_rules": "话术规则尚未加载，请管理员运行 trainer content sync。",
     "practice.unknown_script": "未知的话术类型，请重新选择。",
@@ -61,7 +124,7 @@ MESSAGES: dict[str, str] = {
     "learning.due_in_past": "截止日期不能早于今天。",
     "learning.not_your_team": "只能给自己负责的团队或学员指派。",
     "learning.request_filed": "培训需求已提交，等待人力审核。",
-    "learning.request_reviewed": "已{decision}该培训需求。",
+    "learning.request_decided": "已{decision}该培训需求。",
     "learning.request_assigned": "已指定讲师 {instructor}。",
     "learning.request_archived": "已归档，交付课程《{title}》。",
     "learning.request_state": "该需求当前状态不能执行这个操作。",
@@ -84,7 +147,7 @@ MESSAGES: dict[str, str] = {
     "exam.submitted_late": "交卷时已超过考试时间，这次提交的修改没有计入；按已保存的答案评分，得分 {score}。",
     "exam.timed_out": "考试时间已到，系统已按保存的答案自动交卷，得分 {score}。",
     "exam.closed_book": "闭卷考试进行中，交卷前不能打开课程、练习和复习。",
-    "review.done": "复习完成: 答对 {right}/{total} 题，系统已安排下次复习时间。",
+    "recall.done": "复习完成: 答对 {right}/{total} 题，系统已安排下次复习时间。",
     "weekly.none": "本周还没有题目。",
     "weekly.already": "你本周已经答过了。",
     "weekly.empty": "请先作答",
@@ -141,6 +204,11 @@ MESSAGES: dict[str, str] = {
     "api.forbidden": "该令牌的用户无权执行此操作。",
     "api.not_found": "资源不存在。",
     "api.bad_json": "请求体必须是 JSON 对象。",
+    "api.bad_kind": "kind 必须是以下之一: {kinds}",
+    "api.bad_grade": (
+        "评分格式不对: ratings 是 {{指标: 1–5 或 null}}, comment 是文字, override 是 {{score, reason}} 或 null, "
+        "verdicts 是 [{{hit, verdict, note}}], turn_comments 是 {{轮次: 文字}}。"
+    ),
 }
 
 ROLE_LABELS = {"trainee": "学员", "supervisor": "主管", "hr": "人力", "admin": "管理员"}
@@ -153,6 +221,8 @@ MASTERY_LABELS = {
 }
 
 SOURCE_LABELS = {
+    "review": "主管评阅",
+    "drill": "一对一演练",
     "demo": "示例数据",
     "correction": "更正",
     "supervisor": "主管评定",
@@ -211,6 +281,20 @@ OUTCOME_TEXT = {
     "turn_limit": "对话轮次用完，问题还没有解决。",
 }
 
+ITEM_KIND_LABELS = {"roleplay": "情景演练", "course_practice": "课程练习", "exam_answer": "考试作答",
+                    "practice": "话术练习", "drill": "一对一演练"}
+FLAG_LABELS = {"critical": "严重忌语", "failed": "未达标", "escalated": "升级投诉", "hung_up": "客户挂断"}
+HIT_KIND_LABELS = {"banned": "服务忌语", "group_found": "礼貌用语", "group_missing": "缺少礼貌用语",
+                   "point_covered": "要点已答到", "point_missing": "要点未答到"}
+VERDICT_LABELS = {"correct": "机检正确", "wrong": "机检错误"}
+DECISION_LABELS = {"accept": "接受申诉", "partial": "部分接受", "reject": "驳回申诉"}
+VIOLATION_LEVEL_LABELS = {"severe": "重度违规", "medium": "中度违规", "light": "轻度违规"}
+AUDIT_ACTION_LABELS = {
+    "grade": "评分", "regrade": "重新评分", "override": "改分", "verdict": "机检判定", "acknowledge": "学员确认",
+    "dispute": "学员申诉", "decision": "申诉处理", "calibration_open": "发起校准", "calibration_grade": "校准评分",
+    "violation": "记录违规", "violation_void": "撤销违规", "correction": "更正证据", "spot_check": "随机抽查",
+}
+
 DOMAIN_LABELS = {"property": "物业服务", "utility": "公用事业热线", "ecommerce": "电商客服"}
 CHANNEL_LABELS = {"phone": "电话", "counter": "前台", "chat": "在线"}
 
@@ -226,3 +310,19 @@ def duration(seconds: int) -> str:
         return f"{seconds} 秒"
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} 分钟" if not rest else f"{minutes} 分 {rest} 秒"
+
+
+class ServiceError(Exception):
+    """A business rule refused what was asked: `key` names the message, `status` the HTTP status for pages and API.
+
+    One error type for every room's services (DESIGN.md), so views turn any refusal into the same
+    flash message, form error or `{"error", "status"}` JSON without knowing which room raised it.
+    """
+
+    def __init__(self, key: str, status: int = 400, **values: object):
+        super().__init__(key)
+        self.key, self.status, self.values = key, status, values
+
+    @property
+    def text(self) -> str:
+        return msg(self.key, **self.values)

@@ -8,6 +8,7 @@ version while the old version is kept so earlier indices can still be explained.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from .content import CompetencyModel, ContentSet, GradeDef
 from .extensions import db
 from .learning.models import Course, CourseSegment
 from .practice.models import PhraseRuleSet
+from .review.models import Rubric, ViolationCategory
 from .roleplay.models import ScenarioRecord
 from .timeutil import utcnow
 
@@ -182,7 +184,8 @@ def _sync_courses(content: ContentSet, report: SyncReport) -> None:
             "pass_mark": course.pass_mark, "minutes": course.minutes, "quiz": list(course.quiz),
             "practices": {p.id: {"script": p.script, "prompt": p.prompt, "model_answer": p.model_answer,
                                  "key_points": [asdict(k) for k in p.key_points]} for p in course.practices},
-            "content_hash": course.content_hash, "retired": False, "updated_at": utcnow(),
+            "rubric_id": course.rubric, "content_hash": course.content_hash, "retired": False,
+            "updated_at": utcnow(),
         }
         if row is None:
             row = Course(slug=slug, **values)
@@ -240,6 +243,51 @@ def _sync_scenarios(content: ContentSet, report: SyncReport) -> None:
             report.note(f"scenario {ident}: retired (its sessions are kept)")
 
 
+def _sync_rubrics(content: ContentSet, report: SyncReport) -> None:
+    existing = {r.id: r for r in db.session.scalars(select(Rubric))}
+    for ident, rubric in content.rubrics.items():
+        data = {"id": rubric.id, "name": rubric.name, "description": rubric.description,
+                "default_for": rubric.default_for, "scale": {str(k): v for k, v in rubric.scale.items()},
+                "levels": {ind: {str(k): text for k, text in anchors.items()}
+                           for ind, anchors in rubric.levels.items()}}
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+        row = existing.get(ident)
+        values = {"name": rubric.name, "default_for": rubric.default_for, "data": data, "content_hash": digest,
+                  "retired": False}
+        if row is None:
+            db.session.add(Rubric(id=ident, **values))
+            report.note(f"rubric {ident}: added")
+        elif row.content_hash != digest or row.retired or row.default_for != rubric.default_for:
+            for key, value in values.items():
+                setattr(row, key, value)
+            report.note(f"rubric {ident}: updated")
+    for ident, row in existing.items():
+        if ident not in content.rubrics and not row.retired:
+            row.retired, row.default_for = True, None
+            report.note(f"rubric {ident}: retired (grades made with it keep it)")
+
+
+def _sync_violations(content: ContentSet, report: SyncReport) -> None:
+    existing = {c.id: c for c in db.session.scalars(select(ViolationCategory))}
+    for position, category in enumerate(content.violations):
+        row = existing.get(category.id)
+        values = {"name": category.name, "level": category.level, "points": category.points,
+                  "description": " ".join(p for p in (category.description, category.note) if p),
+                  "position": position, "retired": False}
+        if row is None:
+            db.session.add(ViolationCategory(id=category.id, **values))
+            report.note(f"violation category {category.id}: added")
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            report.note(f"violation category {category.id}: updated (recorded violations keep their points)")
+    wanted = {c.id for c in content.violations}
+    for ident, row in existing.items():
+        if ident not in wanted and not row.retired:
+            row.retired = True
+            report.note(f"violation category {ident}: retired")
+
+
 def sync_content(content: ContentSet) -> SyncReport:
     """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
     content.require_valid()
@@ -254,6 +302,8 @@ def sync_content(content: ContentSet) -> SyncReport:
         _sync_courses(content, report)
         _sync_passages(content, report)
         _sync_scenarios(content, report)
+        _sync_rubrics(content, report)
+        _sync_violations(content, report)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +23,11 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def install(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
+
+    @app.template_filter("json_text")
+    def json_text(value: object) -> str:
+        """JSON as a person reads it (Chinese kept as Chinese); autoescaping still applies."""
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     @app.template_filter("score")
     def score(value: float | None, places: int = 1) -> str:
@@ -61,5 +67,12 @@ def install(app: Flask) -> None:
         OUTCOME_TEXT=messages.OUTCOME_TEXT,
         DOMAIN_LABELS=messages.DOMAIN_LABELS,
         CHANNEL_LABELS=messages.CHANNEL_LABELS,
+        ITEM_KIND_LABELS=messages.ITEM_KIND_LABELS,
+        FLAG_LABELS=messages.FLAG_LABELS,
+        HIT_KIND_LABELS=messages.HIT_KIND_LABELS,
+        VERDICT_LABELS=messages.VERDICT_LABELS,
+        DECISION_LABELS=messages.DECISION_LABELS,
+        VIOLATION_LEVEL_LABELS=messages.VIOLATION_LEVEL_LABELS,
+        AUDIT_ACTION_LABELS=messages.AUDIT_ACTION_LABELS,
         today=date.today,
     )

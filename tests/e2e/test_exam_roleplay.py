@@ -37,7 +37,7 @@ def test_exam_end_to_end_with_autosave(browser, live_server):
     page.check("input[name=q_fx_tf][value='false']")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("main button:has-text('交卷')")
-    page.wait_for_url("**/review")
+    page.wait_for_url("**/result")
     assert page.locator("#exam-score").inner_text() == "100.0"
     assert page.locator(".explanation").count() == 3
 

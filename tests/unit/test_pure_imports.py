@@ -15,6 +15,10 @@ PURE = [
     "trainer.assessment.grading",
     "trainer.assessment.analysis",
     "trainer.assessment.typing",
+    "trainer.content.rubrics",
+    "trainer.content.violations",
+    "trainer.review.agreement",
+    "trainer.review.hits",
 ]
 
 

@@ -1,5 +1,5 @@
 """Exams end to end on the test client, and the bad input the issue lists: late answers, answers to questions
-not in the attempt, two tabs submitting at once, plus the review schedule, 每周一题, spot checks and typing."""
+not in the attempt, two tabs submitting at once, plus the recall schedule, 每周一题, spot checks and typing."""
 
 import threading
 from datetime import timedelta
@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_from, login, post_form
 from trainer.assessment import services
-from trainer.assessment.models import ExamAttempt, ExamPaper, ReviewCard, TypingAttempt, WeeklyAnswer
+from trainer.assessment.models import ExamAttempt, ExamPaper, RecallCard, TypingAttempt, WeeklyAnswer
 from trainer.competency.models import Evidence
 from trainer.extensions import db
+from trainer.review.models import AuditRecord
 from trainer.timeutil import utcnow
 
 IDS = "fx-single fx-fill fx-tf"
@@ -51,7 +52,7 @@ def save(client, attempt_id, answers):
                        headers={"X-CSRFToken": token})
 
 
-def test_exam_flow_autosave_submit_review_evidence(app, people):
+def test_exam_flow_autosave_submit_result_evidence(app, people):
     hr = client_for(app, people["hr"])
     assert make_paper(hr).status_code == 302
     paper = db.session.scalar(select(ExamPaper))
@@ -66,13 +67,13 @@ def test_exam_flow_autosave_submit_review_evidence(app, people):
     token = csrf_from(me, f"/exams/attempts/{attempt_id}")
     submitted = me.post(f"/exams/attempts/{attempt_id}/submit",
                         data={"csrf_token": token, "q_fx_single": "0", "q_fx_fill": "十", "q_fx_tf": "true"})
-    assert submitted.headers["Location"].endswith(f"/exams/attempts/{attempt_id}/review")
+    assert submitted.headers["Location"].endswith(f"/exams/attempts/{attempt_id}/result")
     attempt = db.session.get(ExamAttempt, attempt_id)
     assert (attempt.status, attempt.score, attempt.passed) == ("submitted", 66.7, True)
-    review = me.get(f"/exams/attempts/{attempt_id}/review").get_data(as_text=True)
-    assert 'id="exam-score">66.7<' in review and "“喂”是忌语" in review
+    result = me.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert 'id="exam-score">66.7<' in result and "“喂”是忌语" in result
     assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.source_kind == "exam")) == 2
-    card = db.session.scalar(select(ReviewCard))
+    card = db.session.scalar(select(RecallCard))
     assert card.question_id == "fx-tf" and card.due > utcnow()
 
 
@@ -158,14 +159,60 @@ def test_submitting_twice_is_refused_politely(app, people):
     assert db.session.get(ExamAttempt, attempt_id).answers == {"fx-single": 0}
 
 
-def test_closed_book_blocks_courses_and_practice(app, people):
+def test_closed_book_blocks_courses_practice_recall_and_past_results(app, people):
     make_paper(client_for(app, people["hr"]))
     me = client_for(app, people["trainee"])
-    attempt_id = start(me, db.session.scalar(select(ExamPaper.id)))
-    for url in ("/courses/", "/practice/", "/review"):
+    paper_id = db.session.scalar(select(ExamPaper.id))
+    first = start(me, paper_id)
+    me.post(f"/exams/attempts/{first}/submit", data={"csrf_token": csrf_from(me, f"/exams/attempts/{first}")})
+    attempt_id = start(me, paper_id)
+    for url in ("/courses/", "/practice/", "/recall", f"/exams/attempts/{first}/result"):
         response = me.get(url)
         assert response.headers["Location"].endswith(f"/exams/attempts/{attempt_id}"), url
     assert me.get("/me").status_code == 200
+
+
+def test_old_result_url_redirects_to_the_result(app, people):
+    make_paper(client_for(app, people["hr"]))
+    me = client_for(app, people["trainee"])
+    attempt_id = start(me, db.session.scalar(select(ExamPaper.id)))
+    me.post(f"/exams/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(me, f"/exams/attempts/{attempt_id}")})
+    for client in (me, client_for(app, people["lead"])):
+        old = client.get(f"/exams/attempts/{attempt_id}/review")
+        assert old.status_code == 302 and old.headers["Location"].endswith(f"/exams/attempts/{attempt_id}/result")
+        assert 'id="exam-score">' in client.get(old.headers["Location"]).get_data(as_text=True)
+    assert client_for(app, people["outsider"]).get(f"/exams/attempts/{attempt_id}/review",
+                                                   follow_redirects=True).status_code == 403
+
+
+def test_old_recall_url_sends_trainees_to_recall_and_staff_home(app, people):
+    me = client_for(app, people["trainee"])
+    old = me.get("/review")
+    assert old.status_code == 302 and old.headers["Location"].endswith("/recall")
+    for path in ("/review/", "/review/queue"):  # only the exact path: what is under /review/ is the review room's
+        assert not me.get(path).headers.get("Location", "").endswith("/recall"), path
+    lead = client_for(app, people["lead"]).get("/review")
+    assert (lead.status_code, lead.headers["Location"]) == (302, "/")  # staff: the home page, for now
+    assert client_for(app, people["lead"]).get("/recall").status_code == 403
+    assert app.test_client().get("/review").headers["Location"].startswith("/login")
+
+
+def test_old_recall_page_posting_to_the_old_url_still_counts(app, people):
+    from trainer.assessment.grading import grade
+
+    row = services.bank_questions(["fx-tf"])["fx-tf"]
+    services.schedule_recall(people["trainee"], "fx-tf", grade(row.question(), True), source="exam")
+    card = db.session.scalar(select(RecallCard))
+    card.due = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    me = client_for(app, people["trainee"])
+    form = {"q_fx_tf": "false", "csrf_token": csrf_from(me, "/recall")}
+    sent = me.post("/review", data=form)
+    assert sent.status_code == 307 and sent.headers["Location"].endswith("/recall")
+    # 307: the browser sends the same form on to /recall (Werkzeug's test client would drop the body)
+    assert "答对 1/1 题" in me.post(sent.headers["Location"], data=form).get_data(as_text=True)
+    db.session.refresh(card)
+    assert card.recalls == 2
 
 
 def test_attempt_limits_windows_and_teams(app, people):
@@ -208,8 +255,8 @@ def test_other_people_cannot_see_an_attempt(app, people):
     token = csrf_from(me, f"/exams/attempts/{attempt_id}")
     me.post(f"/exams/attempts/{attempt_id}/submit", data={"csrf_token": token})
     assert client_for(app, people["outsider"]).get(f"/exams/attempts/{attempt_id}").status_code == 403
-    assert client_for(app, people["outsider"]).get(f"/exams/attempts/{attempt_id}/review").status_code == 403
-    assert client_for(app, people["lead"]).get(f"/exams/attempts/{attempt_id}/review").status_code == 200
+    assert client_for(app, people["outsider"]).get(f"/exams/attempts/{attempt_id}/result").status_code == 403
+    assert client_for(app, people["lead"]).get(f"/exams/attempts/{attempt_id}/result").status_code == 200
 
 
 def test_paper_report_shows_distribution_and_items(app, people):
@@ -224,23 +271,23 @@ def test_paper_report_shows_distribution_and_items(app, people):
     assert client_for(app, people["trainee"]).get("/exams/manage").status_code == 403
 
 
-def test_daily_review_reschedules_missed_questions(app, people):
+def test_daily_recall_reschedules_missed_questions(app, people):
     me = client_for(app, people["trainee"])
     from trainer.assessment.grading import grade
 
     row = services.bank_questions(["fx-tf"])["fx-tf"]
-    services.schedule_review(people["trainee"], "fx-tf", grade(row.question(), True), source="exam")
-    card = db.session.scalar(select(ReviewCard))
-    assert "今天没有需要复习的题目" in me.get("/review").get_data(as_text=True)  # due tomorrow
+    services.schedule_recall(people["trainee"], "fx-tf", grade(row.question(), True), source="exam")
+    card = db.session.scalar(select(RecallCard))
+    assert "今天没有需要复习的题目" in me.get("/recall").get_data(as_text=True)  # due tomorrow
     card.due = utcnow() - timedelta(hours=1)
     db.session.commit()
-    assert "可以用“喂”开场" in me.get("/review").get_data(as_text=True)
-    done = post_form(me, "/review", {"q_fx_tf": "false"})
+    assert "可以用“喂”开场" in me.get("/recall").get_data(as_text=True)
+    done = post_form(me, "/recall", {"q_fx_tf": "false"})
     assert "答对 1/1 题" in done.get_data(as_text=True)
     db.session.refresh(card)
     assert card.due > utcnow() + timedelta(hours=12)  # pushed out again, not due today any more
-    assert (card.reviews, card.lapses) == (2, 1)  # the right answer was not a lapse
-    assert "今天没有需要复习的题目" in me.get("/review").get_data(as_text=True)
+    assert (card.recalls, card.lapses) == (2, 1)  # the right answer was not a lapse
+    assert "今天没有需要复习的题目" in me.get("/recall").get_data(as_text=True)
 
 
 def test_weekly_question_answered_once_with_team_overview(app, people):
@@ -260,14 +307,21 @@ def test_weekly_question_answered_once_with_team_overview(app, people):
 
 
 def test_spot_check_records_supervisor_evidence(app, people):
+    """Spot checks are supervisor judgement: they live in the review room, the old addresses redirect."""
     lead = client_for(app, people["lead"])
-    drawn = post_form(lead, "/weekly/spot", {"spot-team_id": str(people["team"].id)}, page="/weekly")
+    old = post_form(lead, "/weekly/spot", {"spot-team_id": str(people["team"].id)}, page="/weekly")
+    assert (old.status_code, old.headers["Location"]) == (307, "/review/spot-checks")
+    drawn = post_form(lead, "/review/spot-checks", {"spot-team_id": str(people["team"].id)}, page="/weekly")
     url = drawn.headers["Location"]
+    assert url.startswith("/review/spot-checks/")
+    assert lead.get(url.replace("/review/spot-checks/", "/weekly/spot/")).headers["Location"] == url
     page = lead.get(url).get_data(as_text=True)
     assert people["trainee"].display_name in page
     post_form(lead, url, {"record-verdict": "partial", "record-note": "说出了两点"})
     evidence = db.session.scalars(select(Evidence).where(Evidence.source_kind == "supervisor")).all()
     assert evidence and all(e.value == 50 and e.recorded_by_id == people["lead"].id for e in evidence)
+    trail = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "spot_check")).all()
+    assert [(r.actor_id, r.after["verdict"], r.reason) for r in trail] == [(people["lead"].id, "partial", "说出了两点")]
     other = client_for(app, people["hr"])
     assert other.get(url).status_code == 200
     stranger = client_for(app, people["outsider"])

@@ -4,12 +4,13 @@ import re
 
 import pytest
 import yaml
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.conftest import acceptance_file, post_form
 from trainer.competency import services
 from trainer.competency.models import Evidence, EvidenceIsAppendOnly
 from trainer.extensions import db
+from trainer.review.models import AuditRecord
 
 
 def _rows(page: str) -> dict[str, list[str]]:
@@ -96,7 +97,9 @@ def test_correction_supersedes_and_keeps_the_original(make_user, make_team, clie
     agent = make_user("trainee", team=make_team("一组", [lead]))
     original = services.record_evidence(agent=agent, indicator_id="teamwork", value=30, source_kind="exam")
     login(client, lead.username)
-    url = f"/competency/agents/{agent.id}/evidence/{original.id}/correct"
+    old = client.get(f"/competency/agents/{agent.id}/evidence/{original.id}/correct")
+    url = f"/review/evidence/{original.id}/correct"
+    assert (old.status_code, old.headers["Location"]) == (308, url)  # corrections moved to the review room
     response = post_form(client, url, {"value": "85", "reason": "阅卷时漏看了第二页"})
     assert response.status_code == 302
     correction = db.session.query(Evidence).filter_by(supersedes_id=original.id).one()
@@ -108,13 +111,16 @@ def test_correction_supersedes_and_keeps_the_original(make_user, make_team, clie
     again = post_form(client, url, {"value": "90", "reason": "再改一次"})
     assert again.status_code == 400
     assert "这条记录已被更正过" in again.get_data(as_text=True)
+    trail = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "correction")).all()
+    assert [(r.actor_id, r.before["value"], r.after["value"], r.reason) for r in trail] == [
+        (lead.id, 30, 85, "阅卷时漏看了第二页")]
 
 
 def test_correction_form_validation(signed_in, make_user):
     client, _ = signed_in("hr")
     agent = make_user("trainee")
     original = services.record_evidence(agent=agent, indicator_id="teamwork", value=30, source_kind="exam")
-    url = f"/competency/agents/{agent.id}/evidence/{original.id}/correct"
+    url = f"/review/evidence/{original.id}/correct"
     response = post_form(client, url, {"value": "150", "reason": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 400

@@ -82,7 +82,7 @@ def test_full_course_flow_writes_evidence_and_asks_for_feedback(trainee):
     assert db.session.scalar(select(func.count()).select_from(CourseFeedback)) == 1
 
 
-def test_failed_quiz_then_review_page_shows_explanations(trainee):
+def test_failed_quiz_then_result_page_shows_explanations(trainee):
     client, _ = trainee
     _enrol(client)
     post_form(client, f"/courses/{SLUG}/quiz", {"q_fx_single": "1", "q_fx_tf": "true"})
@@ -188,15 +188,41 @@ def test_training_request_workflow(app, make_user, make_team, fixture_content):
     item = db.session.scalar(select(TrainingRequest))
     url = f"/training-requests/{item.id}"
     assert other_client.get(url).status_code == 403
-    assert post_form(lead_client, url, {"step": "review", "review-decision": "approve"}, page=url).status_code == 403
+    refused = post_form(lead_client, url, {"step": "decision", "decision-decision": "approve"}, page=url)
+    assert refused.status_code == 403
     early = post_form(hr_client, url, {"step": "archive", "archive-course": SLUG}, page=url)
     assert early.status_code == 400  # archive form is not for a submitted request
-    post_form(hr_client, url, {"step": "review", "review-decision": "approve", "review-note": "同意"}, page=url)
+    decided = post_form(hr_client, url, {"step": "decision", "decision-decision": "approve", "decision-note": "同意"},
+                        page=url, follow_redirects=True)
+    assert "已批准该培训需求" in decided.get_data(as_text=True)
+    db.session.refresh(item)
+    assert (item.status, item.decided_by_id, item.decision_note) == ("approved", hr.id, "同意")
+    assert item.decided_at is not None and "同意" in lead_client.get(url).get_data(as_text=True)
     post_form(hr_client, url, {"step": "instructor", "instructor-instructor": "陈老师"}, page=url)
     post_form(hr_client, url, {"step": "archive", "archive-course": SLUG, "archive-note": "已实施两期"}, page=url)
     db.session.refresh(item)
     assert (item.status, item.instructor, item.course.slug) == ("archived", "陈老师", SLUG)
     assert "已归档" in lead_client.get(url).get_data(as_text=True)
+
+
+def test_decision_step_keeps_accepting_the_old_step_name(app, make_user, make_team, fixture_content):
+    """A request page opened before the rename posts step "review" with its fields under "review-"."""
+    lead, hr = make_user("supervisor"), make_user("hr")
+    make_team("一组", [lead])
+    hr_client = app.test_client()
+    login(hr_client, hr.username)
+    item = services.file_request(lead, title="电话礼仪", need="新人多", team=None)
+    url = f"/training-requests/{item.id}"
+    page = hr_client.get(url).get_data(as_text=True)
+    assert 'name="step" value="decision"' in page and 'name="decision-decision"' in page
+    empty = post_form(hr_client, url, {"step": "review", "review-note": "缺少结果"}, page=url)
+    assert empty.status_code == 400 and "请选择审核结果" in empty.get_data(as_text=True)
+    old = post_form(hr_client, url, {"step": "review", "review-decision": "reject", "review-note": "本季度预算已满"},
+                    page=url, follow_redirects=True)
+    assert "已驳回该培训需求" in old.get_data(as_text=True)
+    db.session.refresh(item)
+    assert (item.status, item.decided_by_id, item.decision_note) == ("rejected", hr.id, "本季度预算已满")
+    assert post_form(hr_client, url, {"step": "nonsense"}, page=url).status_code == 400
 
 
 def test_sync_retires_a_removed_course_and_keeps_history(app, fixture_content, make_user):

@@ -35,7 +35,10 @@ def _forget_indicator(root, indicator: str, *, instead: str) -> None:
         if path.name == "model.yaml":
             continue
         text = path.read_text(encoding="utf-8")
-        new = re.sub(rf"\[{indicator}\]", f"[{instead}]", text)
+        new = text
+        if path.parent.name == "rubrics":  # a rubric anchors the indicator under its own key: drop that block
+            new = re.sub(rf"^  {indicator}:\n(?:    .*\n)*", "", new, flags=re.M)
+        new = re.sub(rf"\[{indicator}\]", f"[{instead}]", new)
         new = re.sub(rf",\s*{indicator}\b|\b{indicator},\s*", "", new)
         new = re.sub(rf"(^\s*(?:-\s+|indicator:\s*)){indicator}\s*$", rf"\g<1>{instead}", new, flags=re.M)
         if new != text:

@@ -16,7 +16,13 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..competency import services as competency
 from ..extensions import db
+from ..messages import ServiceError
 from ..practice import services as practice
+from ..review import grading as review_grading
+from ..review import queue as review_queue_module
+from ..review.grading import GradeInput
+from ..review.models import ITEM_KINDS, ReviewItem
+from ..review.sources import content_of
 from ..roleplay import services as roleplay
 from ..roleplay.models import RoleplaySession
 from ..scoring.batch import score_object
@@ -155,3 +161,119 @@ def roleplay_turn(session_id: int):
 @allow("trainee", "supervisor", "hr")
 def roleplay_session(session_id: int):
     return jsonify(roleplay.session_json(_own_session(session_id)))
+
+
+# --- supervisor review -------------------------------------------------------------------------------
+
+
+def _review_item(item_id: int) -> ReviewItem:
+    item = db.session.get(ReviewItem, item_id)
+    if item is None:
+        abort(404)
+    if item.agent_id != current_user.id and not accounts.can_view_agent(current_user, item.agent):
+        abort(403)
+    return item
+
+
+def _service_error(err: ServiceError):
+    return jsonify({"error": err.text, "code": err.key, "status": err.status}), err.status
+
+
+@bp.route("/review/queue")
+@allow("supervisor", "hr")
+def review_queue():
+    """The viewer's queue (`?ungraded=1`, `?kind=`, `?flagged=1`, `?page=`), oldest first, 100 a page."""
+    kind = request.args.get("kind", "")
+    if kind and kind not in ITEM_KINDS:
+        return jsonify({"error": messages.msg("api.bad_kind", kinds=", ".join(ITEM_KINDS)), "status": 400}), 400
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400)
+    flt = review_queue_module.QueueFilter(kind=kind, ungraded_only=request.args.get("ungraded") == "1",
+                                          flagged_only=request.args.get("flagged") == "1")
+    items, total = review_queue_module.page_of(current_user, flt, int(page), per_page=100)
+    return jsonify({"total": total, "page": int(page), "items": [
+        {"id": i.id, "kind": i.kind, "agent": {"id": i.agent_id, "name": i.agent.display_name}, "title": i.title,
+         "created_at": i.created_at.isoformat() + "Z", "auto_score": i.auto_score, "flags": i.flags,
+         "graded": i.grade_id is not None}
+        for i in items]})
+
+
+@bp.route("/review/items/<int:item_id>")
+@allow("trainee", "supervisor", "hr")
+def review_item(item_id: int):
+    """The item with its turns or answer, the numbered automatic hits, its indicators, the rubric and grades."""
+    item = _review_item(item_id)
+    content = content_of(item)
+    rubric = review_grading.rubric_view(item.rubric_id)
+    grade = item.grade
+    return jsonify({
+        "id": item.id, "kind": item.kind, "title": item.title, "agent": {"id": item.agent_id,
+                                                                        "name": item.agent.display_name},
+        "created_at": item.created_at.isoformat() + "Z", "auto_score": item.auto_score,
+        "final_score": review_grading.final_score(item), "flags": item.flags, "prompt": content.prompt,
+        "turns": [{"position": t.position, "role": t.role, "text": t.text, "report": t.report, "score": t.score}
+                  for t in content.turns],
+        "hits": [h.as_dict() for h in review_grading.item_hits(item, content)],
+        "indicators": item.indicators,
+        "rubric": {"id": rubric.id, "name": rubric.name, "scale": {str(k): v for k, v in rubric.scale.items()},
+                   "levels": {ind: {str(k): v for k, v in rubric.levels.get(ind, {}).items()}
+                              for ind in item.indicators}},
+        "grade": None if grade is None else {
+            "id": grade.id, "grader": grade.grader.display_name, "created_at": grade.created_at.isoformat() + "Z",
+            "ratings": grade.ratings, "comment": grade.comment, "turn_comments": grade.turn_comments,
+            "override": None if grade.override_score is None else {"score": grade.override_score,
+                                                                   "reason": grade.override_reason},
+            "verdicts": [{"hit": v.hit_no, "verdict": v.verdict, "note": v.note} for v in grade.verdicts]},
+    })
+
+
+def _grade_input(body: dict) -> GradeInput:
+    """Shape the JSON grade; anything of the wrong type is a 400 with the rule it breaks."""
+    ratings = body.get("ratings", {})
+    override = body.get("override")
+    verdicts = body.get("verdicts", [])
+    comment = body.get("comment", "")
+    turns = body.get("turn_comments", {})
+    if not isinstance(ratings, dict) or not isinstance(verdicts, list) or not isinstance(comment, str) or not (
+            override is None or isinstance(override, dict)) or not isinstance(turns, dict):
+        raise ServiceError("api.bad_grade")
+    for value in ratings.values():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ServiceError("review.bad_rating", indicator=next(k for k, v in ratings.items() if v is value))
+    parsed_verdicts = []
+    for entry in verdicts:
+        if not isinstance(entry, dict) or type(entry.get("hit")) is not int or not isinstance(
+                entry.get("verdict"), str) or not isinstance(entry.get("note", ""), str):
+            raise ServiceError("api.bad_grade")
+        parsed_verdicts.append((entry["hit"], entry["verdict"], entry.get("note", "")))
+    score = reason = None
+    if override is not None:
+        score, reason = override.get("score"), override.get("reason", "")
+        if isinstance(score, bool) or not isinstance(score, int | float) or not isinstance(reason, str):
+            raise ServiceError("review.bad_override")
+    turn_comments = {}
+    for key, value in turns.items():
+        if not str(key).isdigit() or not isinstance(value, str):
+            raise ServiceError("api.bad_grade")
+        turn_comments[int(key)] = value
+    return GradeInput(ratings=dict(ratings), comment=comment, turn_comments=turn_comments,
+                      override_score=None if score is None else float(score), override_reason=reason or "",
+                      verdicts=tuple(parsed_verdicts))
+
+
+@bp.route("/review/items/<int:item_id>/grade", methods=["POST"])
+@allow("supervisor", "hr")
+def review_grade(item_id: int):
+    """Grade an item: `{"ratings", "comment", "override": {"score", "reason"} | null, "verdicts"}` → 201."""
+    item = _review_item(item_id)
+    if not review_grading.can_grade(current_user, item):
+        return jsonify({"error": messages.msg("review.not_allowed"), "status": 403}), 403
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    try:
+        grade = review_grading.grade_item(item, current_user, _grade_input(body))
+    except ServiceError as err:
+        return _service_error(err)
+    return jsonify({"grade": grade.id, "evidence": [e.id for e in review_grading.evidence_of(grade)]}), 201

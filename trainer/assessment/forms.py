@@ -142,17 +142,6 @@ class SetWeeklyForm(FlaskForm):
     question_id = StringField("题目 id", validators=[DataRequired("请填写题目 id"), Length(max=80)])
 
 
-class SpotDrawForm(FlaskForm):
-    team_id = SelectField("团队", coerce=int)
-
-
-class SpotRecordForm(FlaskForm):
-    verdict = RadioField("抽查结果", choices=[SelectChoice("correct", "回答正确"), SelectChoice("partial", "部分正确"),
-                                          SelectChoice("wrong", "回答错误")],
-                         validators=[InputRequired("请选择抽查结果")])
-    note = StringField("记录 (选填)", validators=[Optional(), Length(max=500, message="不超过 500 字")])
-
-
 class TypingStartForm(FlaskForm):
     passage = SelectField("选择文章", validators=[DataRequired("请选择文章")])
 

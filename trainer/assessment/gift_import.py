@@ -1,7 +1,7 @@
 """Trading question banks with Moodle: GIFT files in (into the database) and the bank out as GIFT.
 
 Imported questions are stored in the database only, marked with their source file: the YAML bank under
-question_bank/ stays the reviewed source of truth, and `trainer content sync` never retires them.
+question_bank/ stays the vetted source of truth, and `trainer content sync` never retires them.
 Re-importing the same file updates its questions in place (ids come from the GIFT titles, or from the
 question text when there is no title).
 """

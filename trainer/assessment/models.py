@@ -1,5 +1,5 @@
-"""The question bank as synced into the database, and what trainees do with it: exams, reviews,
-the weekly question, spot checks, the typing drill."""
+"""The question bank as synced into the database, and what trainees do with it: exams, the recall
+schedule, the weekly question, the typing drill."""
 
 from __future__ import annotations
 
@@ -105,10 +105,10 @@ class ExamAttempt(db.Model):
     user = relationship("User")
 
 
-class ReviewCard(db.Model):
-    """A missed question scheduled for review with FSRS (spaced repetition)."""
+class RecallCard(db.Model):
+    """A missed question on the trainee's recall schedule (错题复习), spaced with FSRS."""
 
-    __tablename__ = "review_cards"
+    __tablename__ = "recall_cards"
     __table_args__ = (UniqueConstraint("user_id", "question_id", name="one_card"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,7 +117,7 @@ class ReviewCard(db.Model):
     card: Mapped[dict] = mapped_column(JSON)  # fsrs.Card.to_dict()
     due: Mapped[datetime] = mapped_column(DateTime, index=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
-    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    recalls: Mapped[int] = mapped_column(Integer, default=0)  # answers scheduled, the first miss included
     source: Mapped[str] = mapped_column(String(32), default="")
 
     question: Mapped[BankQuestion] = relationship()
@@ -150,24 +150,6 @@ class WeeklyAnswer(db.Model):
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user = relationship("User")
-
-
-class SpotCheck(db.Model):
-    """A supervisor's random one-to-one check: a random team member, a random question, the verdict."""
-
-    __tablename__ = "spot_checks"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    question_id: Mapped[str] = mapped_column(ForeignKey("bank_questions.id"))
-    verdict: Mapped[str | None] = mapped_column(String(16))  # correct | partial | wrong (None until recorded)
-    note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-    agent = relationship("User", foreign_keys=[agent_id])
-    question: Mapped[BankQuestion] = relationship()
 
 
 class TypingPassage(db.Model):

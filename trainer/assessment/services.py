@@ -1,4 +1,4 @@
-"""Assessment rules: exam papers and attempts, spaced review of missed questions, 每周一题, spot checks,
+"""Assessment rules: exam papers and attempts, the recall schedule of missed questions, 每周一题, spot checks,
 the typing drill, and the numbers supervisors judge their exams by."""
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from .models import (
     ExamAttempt,
     ExamPaper,
     QuestionCategory,
-    ReviewCard,
-    SpotCheck,
+    RecallCard,
     TypingAttempt,
     TypingPassage,
     WeeklyAnswer,
@@ -38,9 +37,8 @@ from .typing import TypingResult, measure
 
 #: A submission this late after the deadline still counts (the click was in time, the network was not).
 SUBMIT_GRACE = timedelta(seconds=30)
-DAILY_REVIEW_LIMIT = 10
+DAILY_RECALL_LIMIT = 10
 AUTO_GRADED = ("single", "multiple", "truefalse", "fill")
-SPOT_VERDICTS = {"correct": 100.0, "partial": 50.0, "wrong": 0.0}
 
 
 class AssessmentError(Exception):
@@ -305,14 +303,31 @@ def _grade_and_close(attempt: ExamAttempt, *, timed_out: bool) -> bool:
                                    source_kind="exam", source_id=str(attempt.id), note=attempt.paper.title,
                                    commit=False)
     for question, result in graded:
-        schedule_review(attempt.user, question.id, result, source="exam", commit=False)
+        schedule_recall(attempt.user, question.id, result, source="exam", commit=False)
+    _enqueue_written_answers(attempt, graded)
     db.session.commit()
     return True
 
 
-# --- spaced review of missed questions (FSRS) --------------------------------------------------------
+def _enqueue_written_answers(attempt: ExamAttempt, graded: list[tuple[Question, Grade]]) -> None:
+    """Short answers and scripted replies are the answers a person should be able to grade."""
+    from ..review import hits, queue
 
-# Day-granular scheduling: a daily review page has no use for FSRS's minute-long learning steps.
+    for question, result in graded:
+        answer = attempt.answers.get(question.id)
+        if question.type not in ("short", "reply") or not isinstance(answer, str) or not answer.strip():
+            continue
+        report = result.detail.get("report") or {}
+        flags = hits.flags_of([hits.Turn(0, "trainee", answer, report)], passed=result.correct)
+        queue.enqueue(kind="exam_answer", source_id=f"{attempt.id}:{question.id}", agent=attempt.user,
+                      title=f"{attempt.paper.title} · {question.stem[:30]}", context=f"paper:{attempt.paper_id}",
+                      auto_score=round(100 * result.score, 1), flags=flags, indicators=question.indicators,
+                      at=attempt.submitted_at)
+
+
+# --- recall: spaced repetition of missed questions (FSRS) ---------------------------------------------
+
+# Day-granular scheduling: a daily recall page has no use for FSRS's minute-long learning steps.
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
@@ -320,50 +335,50 @@ def _now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def schedule_review(user: User, question_id: str, result: Grade, *, source: str, commit: bool = True) -> None:
-    """A wrong answer puts the question on the user's review schedule; later answers move it along."""
+def schedule_recall(user: User, question_id: str, result: Grade, *, source: str, commit: bool = True) -> None:
+    """A wrong answer puts the question on the user's recall schedule; later answers move it along."""
     if not result.answered and result.score == 0:
         rating = Rating.Again
     else:
         rating = Rating.Good if result.correct else Rating.Again
-    card_row = db.session.scalar(select(ReviewCard).where(ReviewCard.user_id == user.id,
-                                                           ReviewCard.question_id == question_id))
+    card_row = db.session.scalar(select(RecallCard).where(RecallCard.user_id == user.id,
+                                                           RecallCard.question_id == question_id))
     if card_row is None and rating is Rating.Good:
         return
     card = Card.from_dict(card_row.card) if card_row else Card()
     card, _ = SCHEDULER.review_card(card, rating, _now_utc())
     due = card.due.astimezone(UTC).replace(tzinfo=None)
     if card_row is None:
-        card_row = ReviewCard(user_id=user.id, question_id=question_id, card=card.to_dict(), due=due, source=source)
+        card_row = RecallCard(user_id=user.id, question_id=question_id, card=card.to_dict(), due=due, source=source)
         db.session.add(card_row)
     card_row.card, card_row.due = card.to_dict(), due
-    card_row.reviews = (card_row.reviews or 0) + 1
+    card_row.recalls = (card_row.recalls or 0) + 1
     card_row.lapses = (card_row.lapses or 0) + (1 if rating is Rating.Again else 0)
     if commit:
         db.session.commit()
 
 
-def due_reviews(user: User, limit: int = DAILY_REVIEW_LIMIT) -> list[ReviewCard]:
-    """Today's review: cards due by the end of today, most overdue first."""
+def due_recalls(user: User, limit: int = DAILY_RECALL_LIMIT) -> list[RecallCard]:
+    """Today's recall: cards due by the end of today, most overdue first."""
     end_of_day = utcnow().replace(hour=23, minute=59, second=59)
     return list(db.session.scalars(
-        select(ReviewCard).join(BankQuestion).where(
-            ReviewCard.user_id == user.id, ReviewCard.due <= end_of_day, BankQuestion.retired.is_(False))
-        .order_by(ReviewCard.due).limit(limit)
+        select(RecallCard).join(BankQuestion).where(
+            RecallCard.user_id == user.id, RecallCard.due <= end_of_day, BankQuestion.retired.is_(False))
+        .order_by(RecallCard.due).limit(limit)
     ))
 
 
-def review_counts(user: User) -> tuple[int, int]:
+def recall_counts(user: User) -> tuple[int, int]:
     """(due today, on the schedule in all)."""
     end_of_day = utcnow().replace(hour=23, minute=59, second=59)
-    due = db.session.scalar(select(func.count()).select_from(ReviewCard).where(
-        ReviewCard.user_id == user.id, ReviewCard.due <= end_of_day)) or 0
-    total = db.session.scalar(select(func.count()).select_from(ReviewCard).where(ReviewCard.user_id == user.id)) or 0
+    due = db.session.scalar(select(func.count()).select_from(RecallCard).where(
+        RecallCard.user_id == user.id, RecallCard.due <= end_of_day)) or 0
+    total = db.session.scalar(select(func.count()).select_from(RecallCard).where(RecallCard.user_id == user.id)) or 0
     return due, total
 
 
-def answer_reviews(user: User, answers: dict[str, object]) -> list[tuple[ReviewCard, Grade]]:
-    cards = due_reviews(user)
+def answer_recalls(user: User, answers: dict[str, object]) -> list[tuple[RecallCard, Grade]]:
+    cards = due_recalls(user)
     rules = practice.rules_in_force()
     results = []
     for card in cards:
@@ -371,7 +386,7 @@ def answer_reviews(user: User, answers: dict[str, object]) -> list[tuple[ReviewC
             continue
         question = card.question.question()
         result = grade(question, answers[card.question_id], rules)
-        schedule_review(user, question.id, result, source=card.source, commit=False)
+        schedule_recall(user, question.id, result, source=card.source, commit=False)
         results.append((card, result))
     db.session.commit()
     return results
@@ -450,7 +465,7 @@ def answer_weekly(user: User, value: object) -> WeeklyAnswer:
     for indicator in question.indicators:
         competency.record_evidence(agent=user, indicator_id=indicator, value=result.score * 100, source_kind="weekly",
                                    source_id=str(answer.id), note="每周一题", commit=False)
-    schedule_review(user, question.id, result, source="weekly", commit=False)
+    schedule_recall(user, question.id, result, source="weekly", commit=False)
     db.session.commit()
     return answer
 
@@ -490,45 +505,6 @@ def weekly_overview(viewer: User, week: date | None = None, weeks: int = 8) -> l
                        key=lambda row: (-row[1], -row[2], row[0].username))
         overview.append(TeamWeek(team, [(m, answers.get(m.id)) for m in members], board))
     return overview
-
-
-# --- spot checks -------------------------------------------------------------------------------------
-
-
-def draw_spot_check(supervisor: User, team: Team) -> SpotCheck:
-    """A random trainee of the team and a random question for a one-to-one check."""
-    if supervisor.role != "hr" and team not in supervisor.led_teams:
-        raise AssessmentError("exam.team_required")
-    members = [m for m in team.members if m.role == "trainee" and m.active]
-    questions = list(db.session.scalars(select(BankQuestion.id).where(BankQuestion.retired.is_(False))))
-    if not members or not questions:
-        raise AssessmentError("spot.nothing_to_draw")
-    rng = random.Random(secrets.randbits(64))
-    check = SpotCheck(supervisor_id=supervisor.id, agent_id=rng.choice(members).id,
-                      question_id=rng.choice(sorted(questions)))
-    db.session.add(check)
-    db.session.commit()
-    return check
-
-
-def record_spot_check(check: SpotCheck, *, by: User, verdict: str, note: str) -> None:
-    if check.verdict is not None:
-        raise AssessmentError("spot.already")
-    check.verdict, check.note, check.recorded_at = verdict, note.strip()[:500], utcnow()
-    question = check.question.question()
-    for indicator in question.indicators:
-        competency.record_evidence(agent=check.agent, indicator_id=indicator, value=SPOT_VERDICTS[verdict],
-                                   source_kind="supervisor", source_id=f"spot-{check.id}", recorded_by=by,
-                                   note=f"随机抽查: {note.strip()[:200]}", commit=False)
-    db.session.commit()
-
-
-def recent_spot_checks(viewer: User, limit: int = 20) -> list[SpotCheck]:
-    agents = [u.id for u in accounts.visible_agents(viewer)]
-    if not agents:
-        return []
-    return list(db.session.scalars(select(SpotCheck).where(SpotCheck.agent_id.in_(agents))
-                                   .order_by(SpotCheck.created_at.desc()).limit(limit)))
 
 
 # --- typing drill ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Exams, the daily review, 每周一题 and spot checks, the typing drill, and exam reports."""
+"""Exams and their results, the daily recall, 每周一题 and spot checks, the typing drill, and exam reports."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from ..competency import services as competency
 from ..content.gift import GiftUnreadable
 from ..extensions import db
 from ..forms import ActionForm
+from ..review import spotchecks
+from ..review.forms import SpotDrawForm, SpotRecordForm
 from . import services
 from .forms import (
     GiftImportForm,
     PaperForm,
     SetWeeklyForm,
-    SpotDrawForm,
-    SpotRecordForm,
     TypingStartForm,
     TypingSubmitForm,
     answer_form,
@@ -29,17 +29,17 @@ from .forms import (
     fill_form,
 )
 from .gift_import import export_gift, import_gift
-from .models import ExamAttempt, ExamPaper, SpotCheck, TypingAttempt, TypingPassage
+from .models import ExamAttempt, ExamPaper, TypingAttempt, TypingPassage
 from .typing import BAR_CPM, measure
 
 bp = Blueprint("assessment", __name__)
 
 #: Endpoints a trainee may not open while sitting a closed-book exam.
-CLOSED_BOOK_BLOCKS = ("learning.", "practice.", "assessment.review", "assessment.weekly")
+CLOSED_BOOK_BLOCKS = ("learning.", "practice.", "assessment.recall", "assessment.attempt_result", "assessment.weekly")
 
 
 def closed_book_guard():
-    """During a closed-book exam, courses, practice and the question review are out of bounds."""
+    """During a closed-book exam, courses, practice, the recall page and past results are out of bounds."""
     endpoint = request.endpoint or ""
     if not endpoint.startswith(CLOSED_BOOK_BLOCKS) or not current_user.is_authenticated:
         return None
@@ -102,7 +102,7 @@ def sit(attempt_id: int):
     if services.finalise_if_expired(attempt):
         if attempt.timed_out:
             flash(messages.msg("exam.timed_out", score=attempt.score), "warning")
-        return redirect(url_for("assessment.review_attempt", attempt_id=attempt.id))
+        return redirect(url_for("assessment.attempt_result", attempt_id=attempt.id))
     questions = services.attempt_questions(attempt)
     form = answer_form(questions, order=attempt.option_order, formdata=None)
     fill_form(form, questions, attempt.answers)
@@ -134,7 +134,7 @@ def submit(attempt_id: int):
     form = answer_form(questions, order=attempt.option_order)
     if attempt.status != "in_progress":
         flash(messages.msg("exam.already_submitted"), "info")
-        return redirect(url_for("assessment.review_attempt", attempt_id=attempt.id))
+        return redirect(url_for("assessment.attempt_result", attempt_id=attempt.id))
     if not form.validate_on_submit():
         return render_template("assessment/sit.html", attempt=attempt, questions=questions, form=form,
                                remaining=services.remaining_seconds(attempt), field_name=field_name), 400
@@ -144,12 +144,13 @@ def submit(attempt_id: int):
         flash(_error(err), "warning" if err.key == "exam.submitted_late" else "info")
     else:
         flash(messages.msg("exam.submitted", score=attempt.score), "success" if attempt.passed else "warning")
-    return redirect(url_for("assessment.review_attempt", attempt_id=attempt.id))
+    return redirect(url_for("assessment.attempt_result", attempt_id=attempt.id))
 
 
-@bp.route("/exams/attempts/<int:attempt_id>/review")
+@bp.route("/exams/attempts/<int:attempt_id>/result")
 @allow("trainee", "supervisor", "hr")
-def review_attempt(attempt_id: int):
+def attempt_result(attempt_id: int):
+    """A handed-in attempt's result: the score, and every question with the answer given and its explanation."""
     attempt = db.session.get(ExamAttempt, attempt_id)
     if attempt is None:
         abort(404)
@@ -159,28 +160,49 @@ def review_attempt(attempt_id: int):
         if attempt.user_id == current_user.id:
             return redirect(url_for("assessment.sit", attempt_id=attempt.id))
         abort(404)
-    return render_template("assessment/attempt_review.html", attempt=attempt,
+    return render_template("assessment/attempt_result.html", attempt=attempt,
                            questions=services.attempt_questions(attempt))
 
 
-# --- trainees: daily review of missed questions ------------------------------------------------------
+@bp.route("/exams/attempts/<int:attempt_id>/review")
+@allow("trainee", "supervisor", "hr")
+def legacy_attempt_review(attempt_id: int):
+    """The result's URL before it was renamed; kept so that bookmarks and old links still arrive."""
+    return redirect(url_for("assessment.attempt_result", attempt_id=attempt_id))
 
 
-@bp.route("/review", methods=["GET", "POST"])
+# --- trainees: the daily recall of missed questions (错题复习) ------------------------------------------
+
+
+@bp.route("/recall", methods=["GET", "POST"])
 @allow("trainee")
-def review():
-    cards = services.due_reviews(current_user)
+def recall():
+    """Today's due cards as one form; answering them moves each card along its FSRS schedule."""
+    cards = services.due_recalls(current_user)
     questions = [c.question.question() for c in cards]
     form = answer_form(questions)
     results = None
     if form.validate_on_submit():
         answered = {k: v for k, v in answers_from(form, questions).items() if v is not None}
-        results = services.answer_reviews(current_user, answered)
-        flash(messages.msg("review.done", right=sum(1 for _, g in results if g.correct), total=len(results)),
+        results = services.answer_recalls(current_user, answered)
+        flash(messages.msg("recall.done", right=sum(1 for _, g in results if g.correct), total=len(results)),
               "success")
-    due, total = services.review_counts(current_user)
-    return render_template("assessment/review.html", cards=cards, questions=questions, form=form, results=results,
+    due, total = services.recall_counts(current_user)
+    return render_template("assessment/recall.html", cards=cards, questions=questions, form=form, results=results,
                            due=due, total=total), (400 if form.errors else 200)
+
+
+# The exact path only: the supervisors' review room owns everything under /review/.
+@bp.route("/review", methods=["GET", "POST"], strict_slashes=True)
+@allow()
+def legacy_review():
+    """The recall page's URL before it was renamed, kept for bookmarks: trainees go on to /recall, others home.
+
+    A POST comes from a recall page opened before the rename; 307 re-sends its answers to /recall.
+    """
+    if current_user.role != "trainee":
+        return redirect(url_for("accounts.index"))
+    return redirect(url_for("assessment.recall"), 307 if request.method == "POST" else 302)
 
 
 # --- 每周一题 and spot checks ------------------------------------------------------------------------
@@ -215,7 +237,7 @@ def weekly():
         "assessment/weekly_staff.html", weekly=weekly_q, question=question,
         overview=services.weekly_overview(current_user) if current_user.role in ("supervisor", "hr") else [],
         set_form=SetWeeklyForm(prefix="set"), draw=draw, record=SpotRecordForm(prefix="record"),
-        checks=services.recent_spot_checks(current_user) if current_user.role in ("supervisor", "hr") else [],
+        checks=spotchecks.recent(current_user) if current_user.role in ("supervisor", "hr") else [],
     )
 
 
@@ -238,38 +260,15 @@ def set_weekly():
 @bp.route("/weekly/spot", methods=["POST"])
 @allow("supervisor", "hr")
 def spot_draw():
-    form = SpotDrawForm(prefix="spot")
-    form.team_id.choices = [SelectChoice(t.id, t.name) for t in accounts.managed_teams(current_user)]
-    if not form.validate_on_submit():
-        abort(400)
-    team = db.session.get(Team, form.team_id.data)
-    try:
-        check = services.draw_spot_check(current_user, team)
-    except services.AssessmentError as err:
-        flash(_error(err), "error")
-        return redirect(url_for("assessment.weekly"))
-    return redirect(url_for("assessment.spot", check_id=check.id))
+    """Old address: spot checks are supervisor judgement and live in the review room (307 keeps the POST)."""
+    return redirect(url_for("review.spot_draw"), 307)
 
 
 @bp.route("/weekly/spot/<int:check_id>", methods=["GET", "POST"])
 @allow("supervisor", "hr")
 def spot(check_id: int):
-    check = db.session.get(SpotCheck, check_id)
-    if check is None:
-        abort(404)
-    if not accounts.can_view_agent(current_user, check.agent):
-        abort(403)
-    form = SpotRecordForm(prefix="record")
-    if form.validate_on_submit():
-        try:
-            services.record_spot_check(check, by=current_user, verdict=form.verdict.data, note=form.note.data or "")
-        except services.AssessmentError as err:
-            flash(_error(err), "info")
-        else:
-            flash(messages.msg("spot.recorded", name=check.agent.display_name), "success")
-        return redirect(url_for("assessment.weekly"))
-    return render_template("assessment/spot.html", check=check, question=check.question.question(), form=form), (
-        400 if form.errors else 200)
+    """Old address of a spot check."""
+    return redirect(url_for("review.spot_check", check_id=check_id), 307 if request.method == "POST" else 302)
 
 
 # --- typing drill ------------------------------------------------------------------------------------

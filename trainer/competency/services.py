@@ -1,4 +1,4 @@
-"""Competency rules: recording evidence, corrections, and turning evidence into profiles and tables."""
+"""Competency rules: recording evidence and turning evidence into profiles and tables (corrections: review room)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,6 @@ from ..accounts.models import User
 from ..extensions import db
 from . import stats
 from .models import Evidence, Indicator, IndicatorWeight, WeightSet
-
-
-class EvidenceError(Exception):
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
-
 
 # --- the model and its weights -----------------------------------------------------------------------
 
@@ -130,23 +123,6 @@ def record_evidence(
     if commit:
         db.session.commit()
     return evidence
-
-
-def correct_evidence(original: Evidence, *, value: float, reason: str, by: User) -> Evidence:
-    """A correction is a new record that supersedes the old one; the old one stays for the audit trail."""
-    already = db.session.scalar(select(Evidence.id).where(Evidence.supersedes_id == original.id))
-    if already is not None:
-        raise EvidenceError("evidence.already_superseded")
-    return record_evidence(
-        agent=original.agent,
-        indicator_id=original.indicator_id,
-        value=value,
-        source_kind="correction",
-        source_id=str(original.id),
-        recorded_by=by,
-        note=reason,
-        supersedes=original,
-    )
 
 
 def evidence_for(agent: User, limit: int | None = None) -> list[Evidence]:

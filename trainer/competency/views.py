@@ -1,17 +1,15 @@
-"""Competency pages: an agent's profile, the model and its weight versions, evidence corrections."""
+"""Competency pages: an agent's profile, the model and its weight versions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import messages
 from ..access import allow
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..extensions import db
 from . import services
-from .forms import CorrectionForm
 
 bp = Blueprint("competency", __name__, url_prefix="/competency")
 
@@ -58,22 +56,12 @@ def model():
     )
 
 
-@bp.route("/agents/<int:agent_id>/evidence/<int:evidence_id>/correct", methods=["GET", "POST"])
+@bp.route("/agents/<int:agent_id>/evidence/<int:evidence_id>/correct")
 @allow("supervisor", "hr")
 def correct(agent_id: int, evidence_id: int):
+    """Old address of the correction form: corrections are supervisor judgement, now in the review room."""
     agent = visible_agent_or_403(agent_id)
-    original = services.get_evidence(evidence_id)
-    if original is None or original.agent_id != agent.id:
+    evidence = services.get_evidence(evidence_id)
+    if evidence is None or evidence.agent_id != agent.id:
         abort(404)
-    form = CorrectionForm()
-    if form.validate_on_submit():
-        try:
-            services.correct_evidence(original, value=float(form.value.data), reason=form.reason.data,
-                                      by=current_user)
-        except services.EvidenceError as err:
-            form.value.errors = [*form.value.errors, messages.msg(err.key)]
-        else:
-            flash(messages.msg("evidence.corrected"), "success")
-            return redirect(url_for("competency.profile", agent_id=agent.id))
-    status = 400 if form.errors else 200
-    return render_template("competency/correct.html", form=form, agent=agent, original=original), status
+    return redirect(url_for("review.correct_evidence", evidence_id=evidence_id), 308)

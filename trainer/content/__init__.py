@@ -14,8 +14,10 @@ from .competency import CompetencyModel, GradeDef, load_grades, load_model
 from .courses import CourseDef, load_courses
 from .errors import ContentError, ContentInvalid, display_path
 from .questions import Category, Question, load_bank
+from .rubrics import ITEM_KINDS, RubricDef, load_rubrics
 from .scenarios import Scenario, load_scenarios
 from .typing import PassageDef, load_passages
+from .violations import ViolationCategory, load_violations
 
 if TYPE_CHECKING:
     from ..scoring.rules import RuleSet
@@ -27,6 +29,8 @@ QUESTIONS_DIR = Path("question_bank/questions")
 SCENARIOS_DIR = Path("question_bank/scenarios")
 COURSES_DIR = Path("courses")
 TYPING_FILE = Path("question_bank/typing/passages.yaml")
+RUBRICS_DIR = Path("question_bank/rubrics")
+VIOLATIONS_FILE = Path("question_bank/competency/violations.yaml")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class ContentSet:
     scenario_ids: frozenset[str] = frozenset()
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     passages: tuple[PassageDef, ...] = ()
+    rubrics: dict[str, RubricDef] = field(default_factory=dict)
+    violations: tuple[ViolationCategory, ...] = ()
 
     def require_valid(self) -> ContentSet:
         if self.errors:
@@ -84,6 +90,21 @@ def load_content(root: Path) -> ContentSet:
     errors += problems
 
     indicators = model.indicator_ids if model else None
+    rubrics, problems = load_rubrics(root / RUBRICS_DIR, root, indicators=indicators)
+    errors += problems
+    # A rubric's id is its file name: naming a rubric whose file is broken is that file's error, not "unknown rubric";
+    # with no rubrics folder at all, that one error is reported instead of an "unknown rubric" per scenario.
+    rubrics_dir = root / RUBRICS_DIR
+    rubric_ids = {p.stem for p in rubrics_dir.glob("*.yaml")} if rubrics_dir.is_dir() else None
+
+    violations: tuple[ViolationCategory, ...] = ()
+    violations_path = root / VIOLATIONS_FILE
+    if violations_path.is_file():
+        violations, problems = load_violations(violations_path, shown(VIOLATIONS_FILE))
+        errors += problems
+    else:
+        errors.append(ContentError(shown(VIOLATIONS_FILE), 1, "找不到违规扣分文件"))
+
     scripts = set(rules.scripts) if rules else None
     categories, questions, question_problems = load_bank(
         root / QUESTIONS_DIR, root, indicators=indicators, scripts=scripts
@@ -91,7 +112,7 @@ def load_content(root: Path) -> ContentSet:
     errors += question_problems
     groups = set(rules.groups) if rules else None
     scenarios, problems = load_scenarios(root / SCENARIOS_DIR, root, indicators=indicators, scripts=scripts,
-                                         groups=groups)
+                                         groups=groups, rubrics=rubric_ids)
     errors += problems
     # Courses may name any scenario file; a broken scenario is reported on its own, not as "unknown" everywhere.
     scenario_ids = frozenset(p.stem for p in (root / SCENARIOS_DIR).glob("*.yaml"))
@@ -100,7 +121,7 @@ def load_content(root: Path) -> ContentSet:
         # Only cross-check references when the referenced part loaded cleanly: one broken question file
         # should not bury its own error under "unknown question" reports from every course quiz.
         questions=None if question_problems else set(questions),
-        scenarios=scenario_ids,
+        scenarios=scenario_ids, rubrics=rubric_ids,
     )
     errors += problems
     passages: tuple[PassageDef, ...] = ()
@@ -111,11 +132,11 @@ def load_content(root: Path) -> ContentSet:
     return ContentSet(
         root=root, model=model, grades=grades, errors=tuple(sorted(errors)), rules=rules, rule_texts=rule_texts,
         categories=categories, questions=questions, courses=courses, scenario_ids=scenario_ids, passages=passages,
-        scenarios=scenarios,
+        scenarios=scenarios, rubrics=rubrics, violations=violations,
     )
 
 
 __all__ = [
-    "Category", "CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "CourseDef", "GradeDef", "Question",
-    "Scenario", "load_content",
+    "ITEM_KINDS", "Category", "CompetencyModel", "ContentError", "ContentInvalid", "ContentSet", "CourseDef",
+    "GradeDef", "Question", "RubricDef", "Scenario", "ViolationCategory", "load_content",
 ]

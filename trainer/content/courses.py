@@ -62,6 +62,7 @@ class CourseDef:
     segments: tuple[SegmentDef, ...]
     content_hash: str
     path: str
+    rubric: str | None = None  # the rubric its practice replies are rated on, when not the course-practice default
 
     @property
     def minutes(self) -> int:
@@ -87,7 +88,7 @@ def _block_data(block: Block, check: FileCheck):
 
 def load_course(
     folder: Path, root: Path, *, indicators: frozenset[str] | None, scripts: set[str] | None,
-    questions: set[str] | None, scenarios: set[str] | None,
+    questions: set[str] | None, scenarios: set[str] | None, rubrics: set[str] | None = None,
 ) -> tuple[CourseDef | None, list[ContentError]]:
     yaml_path = folder / "course.yaml"
     shown = display_path(yaml_path, root)
@@ -99,7 +100,7 @@ def load_course(
     if meta is None:
         return None, check.errors
     check.only_keys(meta, {"slug", "title", "series", "series_order", "summary", "objectives", "indicators",
-                           "prerequisites", "instructor", "version", "pass_mark", "lessons"}, "course.yaml")
+                           "prerequisites", "instructor", "version", "pass_mark", "lessons", "rubric"}, "course.yaml")
     slug = check.slug(meta, "slug", "课程 slug") if "slug" in meta else folder.name
     if "slug" not in meta and not is_slug(slug):
         check.error(1, f"课程文件夹名 {slug!r} 只能包含小写字母、数字、- 和 _ (或在 course.yaml 写 slug)")
@@ -116,6 +117,9 @@ def load_course(
         if indicators is not None and value not in indicators:
             check.error(meta.line_of("indicators"), f"未知的能力指标 {value!r}")
     prerequisites = _text_items(check, meta, "prerequisites", required=False)
+    rubric = check.get(meta, "rubric", str, required=False)
+    if rubric is not None and rubrics is not None and rubric not in rubrics:
+        check.error(meta.line_of("rubric"), f"未知的评分表 {rubric!r}")
 
     if "lessons" in meta:
         lesson_names = _text_items(check, meta, "lessons", required=True)
@@ -206,7 +210,7 @@ def load_course(
         slug=slug, title=title, series=series, series_order=series_order, summary=summary,
         objectives=tuple(objectives), indicators=tuple(course_indicators), prerequisites=tuple(prerequisites),
         instructor=instructor, version=version, pass_mark=int(pass_mark), segments=tuple(segments),
-        content_hash=digest.hexdigest()[:16], path=shown,
+        content_hash=digest.hexdigest()[:16], path=shown, rubric=rubric,
     ), []
 
 
@@ -264,7 +268,7 @@ def _quiz(check: FileCheck, body: YDict, segment_kind: str, questions: set[str] 
 
 def load_courses(
     folder: Path, root: Path, *, indicators: frozenset[str] | None, scripts: set[str] | None,
-    questions: set[str] | None, scenarios: set[str] | None,
+    questions: set[str] | None, scenarios: set[str] | None, rubrics: set[str] | None = None,
 ) -> tuple[dict[str, CourseDef], list[ContentError]]:
     courses: dict[str, CourseDef] = {}
     errors: list[ContentError] = []
@@ -276,7 +280,7 @@ def load_courses(
             errors.append(ContentError(shown, 1, "课程文件夹缺少 course.yaml"))
             continue
         course, problems = load_course(course_dir, root, indicators=indicators, scripts=scripts,
-                                       questions=questions, scenarios=scenarios)
+                                       questions=questions, scenarios=scenarios, rubrics=rubrics)
         errors += problems
         if course is None:
             continue

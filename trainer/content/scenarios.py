@@ -82,10 +82,14 @@ class Scenario:
     indicators: tuple[str, ...]
     opening: str
     stages: tuple[Stage, ...]
+    rubric: str | None = None  # the rubric a supervisor rates it on, when not the role-play default
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+        data = asdict(self)
+        if data["rubric"] is None:
+            del data["rubric"]  # a scenario naming no rubric keeps the hash it had before the field existed
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
     def stage(self, stage_id: str) -> Stage:
         return next(s for s in self.stages if s.id == stage_id)
@@ -123,6 +127,7 @@ def scenario_from_dict(data: dict) -> Scenario:
         persona=Persona(**data["persona"]), channel=data["channel"], start_emotion=data["start_emotion"],
         turn_seconds=data["turn_seconds"], max_turns=data["max_turns"], escalate_at=data["escalate_at"],
         hang_up_at=data["hang_up_at"], indicators=tuple(data["indicators"]), opening=data["opening"], stages=stages,
+        rubric=data.get("rubric"),  # absent from sessions stored before scenarios could name a rubric
     )
 
 
@@ -183,6 +188,7 @@ def _id_list(check: FileCheck, data: YDict, key: str) -> list[str]:
 
 def load_scenario(
     path: Path, shown: str, *, indicators: frozenset[str] | None, scripts: set[str] | None, groups: set[str] | None,
+    rubrics: set[str] | None = None,
 ) -> tuple[Scenario | None, list[ContentError]]:
     data, errors = read_yaml(path, shown)
     if errors:
@@ -192,7 +198,7 @@ def load_scenario(
     if root is None:
         return None, check.errors
     check.only_keys(root, {"id", "title", "domain", "summary", "persona", "channel", "start_emotion", "turn_seconds",
-                           "max_turns", "thresholds", "indicators", "opening", "stages"}, "情景")
+                           "max_turns", "thresholds", "indicators", "opening", "stages", "rubric"}, "情景")
     ident = check.slug(root, "id", "情景 id")
     if ident is not None and ident != path.stem:
         check.error(root.line_of("id"), f"情景 id {ident!r} 应与文件名 {path.stem!r} 相同")
@@ -242,13 +248,16 @@ def load_scenario(
     if not stages_raw:
         check.error(root.line, "情景至少需要一个环节")
     opening = check.get(root, "opening", str)
+    rubric = check.get(root, "rubric", str, required=False)
+    if rubric is not None and rubrics is not None and rubric not in rubrics:
+        check.error(root.line_of("rubric"), f"未知的评分表 {rubric!r}")
     title, summary = check.get(root, "title", str), check.get(root, "summary", str)
     if check.errors or None in (ident, title, domain, summary, persona, start, turn_seconds, max_turns, opening):
         return None, check.errors
     return Scenario(
         id=ident, title=title, domain=domain, summary=summary, persona=persona, channel=channel, start_emotion=start,
         turn_seconds=turn_seconds, max_turns=max_turns, escalate_at=escalate_at, hang_up_at=hang_up_at,
-        indicators=tuple(scenario_indicators), opening=opening, stages=tuple(stages),
+        indicators=tuple(scenario_indicators), opening=opening, stages=tuple(stages), rubric=rubric,
     ), []
 
 
@@ -302,11 +311,12 @@ def _stage(check, raw, line, stage_ids, indicators, scripts, groups) -> Stage | 
 
 def load_scenarios(
     folder: Path, root: Path, *, indicators: frozenset[str] | None, scripts: set[str] | None, groups: set[str] | None,
+    rubrics: set[str] | None = None,
 ) -> tuple[dict[str, Scenario], list[ContentError]]:
     scenarios, errors = {}, []
     for path in sorted(folder.glob("*.yaml")):
         scenario, problems = load_scenario(path, display_path(path, root), indicators=indicators, scripts=scripts,
-                                           groups=groups)
+                                           groups=groups, rubrics=rubrics)
         errors += problems
         if scenario is not None:
             scenarios[scenario.id] = scenario

@@ -15,6 +15,8 @@ from ..assessment import services as assessment
 from ..content.questions import Question
 from ..extensions import db
 from ..learning import services as learning
+from ..messages import ServiceError
+from ..review import spotchecks
 from ..roleplay import services as roleplay
 from ..timeutil import utcnow
 
@@ -151,7 +153,7 @@ def roleplays(trainees: list[tuple[User, int]], rng: random.Random) -> None:
 def requests(lead: User, hr: User, team: Team | None) -> None:
     first = learning.file_request(lead, title="升级投诉的安抚话术", team=team,
                                   need="最近两周升级到主管的投诉变多，新人在客户情绪激动时不知道怎么接话。")
-    learning.review_request(first, by=hr, approve=True, note="同意，纳入下月早课")
+    learning.decide_request(first, by=hr, approve=True, note="同意，纳入下月早课")
     learning.assign_instructor(first, instructor="客服培训组 陈老师")
     learning.file_request(lead, title="停水停电通知的解释口径", team=team,
                           need="计划停水时业主来电多，解释口径不统一。")
@@ -162,7 +164,7 @@ def spot_checks(lead: User, team: Team | None) -> None:
         return
     for verdict in ("correct", "partial"):
         try:
-            check = assessment.draw_spot_check(lead, team)
-        except assessment.AssessmentError:
+            check = spotchecks.draw(lead, team)
+        except ServiceError:
             return
-        assessment.record_spot_check(check, by=lead, verdict=verdict, note="早会抽查")
+        spotchecks.record(check, by=lead, verdict=verdict, note="早会抽查")

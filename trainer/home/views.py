@@ -24,7 +24,7 @@ bp = Blueprint("home", __name__)
 def trainee():
     weekly = assessment.weekly_question()
     question = weekly.question.question() if weekly else None
-    due, _ = assessment.review_counts(current_user)
+    due, _ = assessment.recall_counts(current_user)
     return render_template(
         "home/trainee.html",
         profile=competency.profile(current_user),
@@ -34,7 +34,7 @@ def trainee():
         weekly_form=answer_form([question]) if question else None,
         weekly_answer=assessment.weekly_answer_of(current_user),
         field_name=field_name,
-        reviews_due=due,
+        recalls_due=due,
         courses=[e for e in learning.my_enrolments(current_user) if e.status != "completed"][:5],
         sessions=roleplay.sessions_of(current_user)[:3],
         open_exam=assessment.open_attempt(current_user),

@@ -44,7 +44,7 @@ class TrainingRequestForm(FlaskForm):
     team_id = SelectField("面向团队", coerce=int)
 
 
-class ReviewForm(FlaskForm):
+class DecisionForm(FlaskForm):
     decision = RadioField("审核结果", choices=[SelectChoice("approve", "批准"), SelectChoice("reject", "驳回")],
                           validators=[InputRequired("请选择审核结果")])
     note = TextAreaField("审核意见", validators=[Optional(), Length(max=1000, message="不超过 1000 字")])

@@ -30,6 +30,8 @@ class Course(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     quiz: Mapped[list] = mapped_column(JSON)  # question ids of the end-of-course quiz
     practices: Mapped[dict] = mapped_column(JSON)  # practice id -> {script, prompt, key_points}
+    #: the rubric its practice replies are rated on (None: the course-practice default)
+    rubric_id: Mapped[str | None] = mapped_column(String(80))
     content_hash: Mapped[str] = mapped_column(String(32))
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -140,7 +142,7 @@ class CourseAssignment(db.Model):
 
 
 class TrainingRequest(db.Model):
-    """The course request workflow: need filed → reviewed by HR → instructor assigned → archived."""
+    """The course request workflow: need filed → decided by HR → instructor assigned → archived."""
 
     __tablename__ = "training_requests"
 
@@ -152,9 +154,9 @@ class TrainingRequest(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     # submitted | approved | rejected | assigned | archived
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    review_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
     instructor: Mapped[str] = mapped_column(String(120), default="")
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
@@ -163,5 +165,5 @@ class TrainingRequest(db.Model):
 
     team: Mapped[Team | None] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     course: Mapped[Course | None] = relationship()

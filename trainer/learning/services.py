@@ -232,7 +232,8 @@ def submit_practice(enrolment: Enrolment, practice_id: str, text: str):
     points = tuple(KeyPoint(p["id"], p["label"], tuple(p["phrases"])) for p in spec["key_points"])
     attempt = practice.practise(
         enrolment.user, script=spec["script"], text=text, prompt=spec["prompt"],
-        context=_practice_context(enrolment, practice_id), key_points=points,
+        context=_practice_context(enrolment, practice_id), key_points=points, rubric=enrolment.course.rubric_id,
+        title=f"{enrolment.course.title} · {spec['prompt'][:30]}",
     )
     _complete_if_done(enrolment)
     return attempt
@@ -432,10 +433,10 @@ def _step(request: TrainingRequest, action: str) -> None:
         raise LearningError("learning.request_state")
 
 
-def review_request(request: TrainingRequest, *, by: User, approve: bool, note: str) -> None:
+def decide_request(request: TrainingRequest, *, by: User, approve: bool, note: str) -> None:
     _step(request, "approve" if approve else "reject")
     request.status = "approved" if approve else "rejected"
-    request.reviewed_by_id, request.reviewed_at, request.review_note = by.id, utcnow(), note.strip()
+    request.decided_by_id, request.decided_at, request.decision_note = by.id, utcnow(), note.strip()
     db.session.commit()
 
 

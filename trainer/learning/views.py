@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from .. import messages
@@ -20,10 +21,10 @@ from . import services
 from .forms import (
     ArchiveForm,
     AssignForm,
+    DecisionForm,
     FeedbackForm,
     InstructorForm,
     LessonPracticeForm,
-    ReviewForm,
     TrainingRequestForm,
 )
 from .models import TrainingRequest
@@ -312,22 +313,38 @@ def index():
         400 if form.errors else 200)
 
 
+#: Old step names a request page opened before a rename still posts, with its fields under the old prefix.
+STEP_ALIASES = {"review": "decision"}
+
+
+def _posted_step() -> tuple[str | None, dict]:
+    """The step the form posted, and the form data to bind (old step names and field prefixes translated)."""
+    step = request.form.get("step")
+    if step not in STEP_ALIASES:
+        return step, {}
+    new = STEP_ALIASES[step]
+    data = MultiDict()
+    for key, values in request.form.lists():
+        data.setlist(new + key[len(step):] if key.startswith(f"{step}-") else key, values)
+    return new, {"formdata": data}
+
+
 @requests_bp.route("/<int:request_id>", methods=["GET", "POST"])
 @allow("supervisor", "hr")
 def detail(request_id: int):
     item = _request_or_404(request_id)
-    review, instructor, archive = ReviewForm(prefix="review"), InstructorForm(prefix="instructor"), \
+    step, bound = _posted_step() if request.method == "POST" else (None, {})
+    decision, instructor, archive = DecisionForm(prefix="decision", **bound), InstructorForm(prefix="instructor"), \
         ArchiveForm(prefix="archive")
     archive.course.choices = [SelectChoice(c.slug, c.title) for c in services.catalogue()]
     if request.method == "POST":
         if current_user.role != "hr":
             abort(403)
-        step = request.form.get("step")
         try:
-            if step == "review" and review.validate_on_submit():
-                approve = review.decision.data == "approve"
-                services.review_request(item, by=current_user, approve=approve, note=review.note.data or "")
-                flash(messages.msg("learning.request_reviewed", decision="批准" if approve else "驳回"), "success")
+            if step == "decision" and decision.validate_on_submit():
+                approve = decision.decision.data == "approve"
+                services.decide_request(item, by=current_user, approve=approve, note=decision.note.data or "")
+                flash(messages.msg("learning.request_decided", decision="批准" if approve else "驳回"), "success")
                 return redirect(url_for("requests.detail", request_id=item.id))
             if step == "instructor" and instructor.validate_on_submit():
                 services.assign_instructor(item, instructor=instructor.instructor.data)
@@ -340,8 +357,8 @@ def detail(request_id: int):
                 return redirect(url_for("requests.detail", request_id=item.id))
         except services.LearningError as err:
             flash(messages.msg(err.key), "error")
-        if step not in ("review", "instructor", "archive"):
+        if step not in ("decision", "instructor", "archive"):
             abort(400)
     status = 400 if request.method == "POST" else 200
-    return render_template("learning/request.html", item=item, review=review, instructor=instructor,
+    return render_template("learning/request.html", item=item, decision=decision, instructor=instructor,
                            archive=archive), status

@@ -82,7 +82,7 @@ def evidence_values(report: ScoreReport, rules: RuleSet, value: float | None = N
 
 def practise(
     user: User, *, script: str, text: str, prompt: str = "", context: str = "", at: datetime | None = None,
-    key_points: tuple[KeyPoint, ...] = (),
+    key_points: tuple[KeyPoint, ...] = (), rubric: str | None = None, title: str | None = None,
 ) -> PracticeAttempt:
     """Score a reply, keep it (personal data masked) and record it as evidence for the trainee.
 
@@ -107,13 +107,30 @@ def practise(
     )
     db.session.add(attempt)
     db.session.flush()
-    for item in evidence_values(report, rules, value):
+    values = evidence_values(report, rules, value)
+    for item in values:
         competency.record_evidence(
             agent=user, indicator_id=item.indicator, value=item.value, source_kind="practice",
             source_id=str(attempt.id), note=rules.script(report.script).name, at=at, commit=False,
         )
+    _enqueue(user, attempt, rules, [v.indicator for v in values], rubric, title)
     db.session.commit()
     return attempt
+
+
+def _enqueue(user: User, attempt: PracticeAttempt, rules: RuleSet, indicators: list[str], rubric: str | None,
+             title: str | None) -> None:
+    """Put the reply in front of a supervisor: always when flagged, otherwise when sampled."""
+    from ..review import hits, queue
+
+    in_course = attempt.context.startswith("course:")
+    script_name = rules.script(attempt.script).name
+    title = title or (f"{script_name} · {attempt.prompt[:40]}" if attempt.prompt else script_name)
+    flags = hits.flags_of([hits.Turn(0, "trainee", attempt.text, attempt.report)], passed=attempt.passed)
+    queue.enqueue(kind="course_practice" if in_course else "practice", source_id=attempt.id, agent=user,
+                  title=title, context=attempt.context.split(":")[1] if in_course else attempt.script,
+                  auto_score=attempt.score, flags=flags, indicators=indicators, rubric=rubric,
+                  at=attempt.created_at)
 
 
 def recent_attempts(user: User, limit: int = 10) -> list[PracticeAttempt]:

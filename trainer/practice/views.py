@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from .. import messages
 from ..access import allow
 from ..accounts import services as accounts
+from ..review import accuracy
 from ..scoring import ScoringError, normalize, score
 from . import services
 from .forms import PracticeForm, RuleTestForm
@@ -86,4 +87,5 @@ def tester():
     return render_template(
         "practice/rules.html", form=form, rules=base, report=report, draft_errors=draft_errors, rows=rows,
         segments=segments(form.text.data or "", report.to_dict()) if report else [],
+        accuracy=accuracy.by_rule(), judged_wrong=accuracy.judged_wrong(),
     ), (400 if form.errors else 200)

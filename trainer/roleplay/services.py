@@ -14,6 +14,7 @@ from ..competency import services as competency
 from ..content.scenarios import Scenario, scenario_from_dict
 from ..extensions import db
 from ..practice import services as practice
+from ..review import hits, queue
 from ..scoring.privacy import mask
 from ..timeutil import utcnow
 from . import engine
@@ -146,6 +147,14 @@ def _finish(session: RoleplaySession, scenario: Scenario, outcome: str) -> None:
         competency.record_evidence(agent=session.user, indicator_id=indicator, value=session.score,
                                    source_kind="roleplay", source_id=str(session.id),
                                    note=f"{scenario.title} · 整体", commit=False)
+    turns = [hits.Turn(t.position, t.role, t.text, t.report) for t in session.turns]
+    pass_line = practice.rules_in_force().scoring.pass_line
+    indicators = [i for stage in scenario.stages for i in stage.indicators] + list(scenario.indicators)
+    queue.enqueue(kind="roleplay", source_id=session.id, agent=session.user, title=scenario.title,
+                  context=scenario.id, auto_score=session.score, indicators=indicators,
+                  flags=hits.flags_of(turns, passed=outcome == "resolved" and session.score >= pass_line,
+                                      outcome=outcome),
+                  rubric=scenario.rubric, at=session.finished_at)
 
 
 def sessions_of(user: User) -> list[RoleplaySession]:

@@ -1,0 +1,1 @@
+"""Supervisor review: all human judgement (grades, verdicts, overrides, disputes, calibration)."""
