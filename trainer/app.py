@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .practice.views import bp as practice_bp
     from .practice.views import rules_bp
     from .review import calibration_views as _calibration_views  # noqa: F401 - routes on review_bp
+    from .review import drill_views as _drill_views  # noqa: F401 - routes on review_bp
     from .review import models as _review_models  # noqa: F401
     from .review import violation_views as _violation_views  # noqa: F401 - routes on review_bp
     from .review.views import bp as review_bp

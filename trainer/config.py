@@ -86,4 +86,9 @@ def base_config(instance_path: Path) -> dict:
         # One GIFT import takes at most this many questions: bounded work per request, a clear message past it.
         "GIFT_MAX_QUESTIONS": 2000,
         "MASTERY_DECAY_WEIGHT": 0.65,
+        # Supervisor review: the share of unflagged work sampled into the queue (flagged work always is),
+        # how long after a grade the trainee may dispute it, and the longest comment.
+        "REVIEW_SAMPLE_RATE": float(os.environ.get("TRAINER_REVIEW_SAMPLE_RATE", "0.2") or 0.2),
+        "REVIEW_DISPUTE_DAYS": 7,
+        "REVIEW_COMMENT_MAX": 2000,
     }

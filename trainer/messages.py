@@ -59,7 +59,7 @@ MESSAGES: dict[str, str] = {
     "review.acknowledged": "已确认收到主管的评分和评语。",
     "review.dispute_opened": "申诉已提交，会由团队的另一位主管（或人力）处理。",
     "review.dispute_closed": "评分超过 {days} 天，已不能申诉。",
-    "review.dispute_twice": "这次评分已经申诉过了。",
+    "review.dispute_twice": "这次评分已经申诉过了（申诉处理后的评分不能再申诉）。",
     "review.dispute_comment": "申诉必须写明理由。",
     "review.dispute_decided": "这条申诉已经处理过，不能再次处理。",
     "review.not_decider": "这条申诉应由团队的另一位主管处理（没有其他主管时由人力处理）。",

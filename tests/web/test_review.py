@@ -288,6 +288,8 @@ def test_rule_a_dispute_needs_a_reason_within_the_window_and_goes_to_another_sup
     assert reopened.status_code == 403 or reopened.status_code == 409
     actions = [r.action for r in db.session.scalars(select(AuditRecord).order_by(AuditRecord.id))]
     assert actions[-2:] == ["regrade", "decision"] and "dispute" in actions
+    loop = post_form(me, url, {"comment": "对处理结果也不服"}, page=f"/review/items/{item.id}")
+    assert loop.status_code == 409 and count(Dispute) == 1  # the decision is final
 
 
 def test_rule_no_dispute_after_the_window(app, desk):
@@ -404,3 +406,170 @@ def test_api_grade_other_team_403_unknown_404(app, desk):
                        headers=_bearer(desk["lead"])).status_code == 404
     assert client.get("/api/v1/review/queue", headers=_bearer(desk["trainee"])).status_code == 403
     assert client.get(f"/api/v1/review/items/{item.id}", headers=_bearer(desk["trainee"])).status_code == 200
+
+
+# --- calibration ---------------------------------------------------------------------------------------
+
+
+def _open_calibration(app, desk, items, graders, *, expert=None, deadline="2099-01-01T12:00"):
+    return post_form(client_for(app, desk["lead"]), "/review/calibration", {
+        "title": "十二月校准", "item_ids": " ".join(str(i.id) for i in items),
+        "graders": [str(g.id) for g in graders], "expert": str(expert.id) if expert else "0",
+        "deadline": deadline, "tolerance": "10"})
+
+
+def _calibrate(app, user, session_id, item, ratings: dict):
+    client = client_for(app, user)
+    return post_form(client, f"/review/calibration/{session_id}/items/{item.id}",
+                     {f"r_{k}": str(v) for k, v in ratings.items()})
+
+
+def test_rule_calibration_is_blind_once_only_and_writes_no_evidence(app, desk):
+    from trainer.review.models import CalibrationSession
+
+    items = [play(desk["trainee"], [CALM, SOLVE]), play(desk["trainee"], [RUDE])]
+    graders = [desk["lead"], desk["second"], desk["hr"]]
+    created = _open_calibration(app, desk, items, graders, expert=desk["hr"])
+    assert created.status_code == 302, created.get_data(as_text=True)
+    session = db.session.scalar(select(CalibrationSession))
+    evidence_before = count(Evidence)
+    assert _calibrate(app, desk["lead"], session.id, items[0], {"communication": 4}).status_code == 302
+    second = client_for(app, desk["second"])
+    blind = second.get(f"/review/calibration/{session.id}/items/{items[0].id}").get_data(as_text=True)
+    assert "各评分人的评分" not in blind  # not before submitting
+    assert "给全部作业评完分后" in second.get(f"/review/calibration/{session.id}").get_data(as_text=True)
+    _calibrate(app, desk["second"], session.id, items[0], {"communication": 3})
+    seen = second.get(f"/review/calibration/{session.id}/items/{items[0].id}").get_data(as_text=True)
+    assert "各评分人的评分" in seen
+    twice = _calibrate(app, desk["second"], session.id, items[0], {"communication": 5})
+    assert twice.status_code == 200 and count(ReviewGrade) == 2  # the form is gone: one grade per grader
+    outsider = _calibrate(app, desk["other_lead"], session.id, items[0], {"communication": 5})
+    assert outsider.status_code == 403
+    assert count(Evidence) == evidence_before
+    assert db.session.get(ReviewItem, items[0].id).grade_id is None  # calibration never grades the item
+
+
+def test_rule_calibration_results_show_deviation_kappa_and_icc(app, desk):
+    from trainer.review import calibration
+    from trainer.review.models import CalibrationSession
+
+    items = [play(desk["trainee"], [CALM, SOLVE]) for _ in range(3)]
+    graders = [desk["lead"], desk["second"], desk["hr"]]
+    _open_calibration(app, desk, items, graders, expert=desk["hr"])
+    session = db.session.scalar(select(CalibrationSession))
+    marks = {desk["hr"].id: [(4, 3, 5), (2, 2, 3), (5, 4, 4)], desk["lead"].id: [(4, 3, 4), (2, 3, 3), (5, 4, 5)],
+             desk["second"].id: [(1, 1, 2), (1, 1, 1), (2, 1, 2)]}
+    for grader in graders:
+        for item, (c, u, s) in zip(items, marks[grader.id], strict=True):
+            ok = _calibrate(app, grader, session.id, item, {"communication": c, "understanding_needs": u,
+                                                            "solution_offering": s})
+            assert ok.status_code == 302
+    overall = calibration.results(session)[0]
+    assert (overall.items, overall.graders, overall.stats.complete_units) == (3, 3, 9)
+    deviation = {d.grader.id: d for d in overall.deviations}
+    assert deviation[desk["lead"].id].flagged is False and deviation[desk["second"].id].flagged is True
+    assert deviation[desk["second"].id].points == pytest.approx(-20 / 9)  # (12 − 32) / 9 units
+    assert overall.stats.icc1 is not None and overall.stats.fleiss is not None
+    page = client_for(app, desk["lead"]).get(f"/review/calibration/{session.id}").get_data(as_text=True)
+    assert "Fleiss κ" in page and 'data-stat="icc2"' in page and "超出 ±10%" in page and "Cohen κ" in page
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"graders": "only-one"}, "至少需要两位评分人"),
+    ({"deadline": "2001-01-01T00:00"}, "截止时间必须晚于现在"),
+    ({"item_ids": "999999"}, "请至少选择一项作业"),
+    ({"expert": "other"}, "专家评分人必须是受邀评分人之一"),
+])
+def test_rule_bad_calibration_sessions_are_refused(app, desk, change, message):
+    from trainer.review.models import CalibrationSession
+
+    item = play(desk["trainee"], [RUDE])
+    data = {"title": "校准", "item_ids": str(item.id), "graders": [str(desk["lead"].id), str(desk["second"].id)],
+            "expert": "0", "deadline": "2099-01-01T12:00", "tolerance": "10"}
+    if change.get("graders") == "only-one":
+        data["graders"] = [str(desk["lead"].id)]
+    elif "expert" in change:
+        data["expert"] = str(desk["hr"].id)
+    else:
+        data.update(change)
+    response = post_form(client_for(app, desk["lead"]), "/review/calibration", data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert count(CalibrationSession) == 0
+
+
+def test_rule_no_calibration_grade_after_the_deadline(app, desk):
+    from trainer.review.models import CalibrationSession
+    from trainer.timeutil import utcnow
+
+    item = play(desk["trainee"], [RUDE])
+    _open_calibration(app, desk, [item], [desk["lead"], desk["second"]])
+    session = db.session.scalar(select(CalibrationSession))
+    db.session.execute(CalibrationSession.__table__.update().values(deadline=utcnow().replace(year=2000)))
+    db.session.commit()
+    from trainer.messages import ServiceError
+    from trainer.review import calibration
+    from trainer.review.grading import GradeInput
+
+    with pytest.raises(ServiceError, match=r"calibration\.closed"):
+        calibration.submit(db.session.get(CalibrationSession, session.id), item, desk["lead"],
+                           GradeInput(ratings={"communication": 3}))
+    page = client_for(app, desk["lead"]).get(f"/review/calibration/{session.id}/items/{item.id}")
+    assert "校准已截止" in page.get_data(as_text=True)
+
+
+# --- violations ----------------------------------------------------------------------------------------
+
+
+def test_rule_violations_use_the_data_points_are_voided_not_deleted_and_hr_sees_months(app, desk):
+    from trainer.review.models import Violation
+    from trainer.timeutil import utcnow
+
+    lead = client_for(app, desk["lead"])
+    today = utcnow().date().isoformat()
+    recorded = post_form(lead, "/review/violations", {"agent_id": str(desk["trainee"].id), "category": "absenteeism",
+                                                      "occurred_on": today, "note": "周一未到岗"})
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)
+    row = db.session.scalar(select(Violation))
+    assert (row.points, row.category_id, row.recorded_by_id) == (20, "absenteeism", desk["lead"].id)
+    hr = client_for(app, desk["hr"]).get("/review/violations").get_data(as_text=True)
+    assert "林小雨" in hr and "<strong>20</strong>" in hr
+    mine = client_for(app, desk["trainee"]).get("/review/violations").get_data(as_text=True)
+    assert "周一未到岗" in mine and "记录违规" not in mine
+    assert "周一未到岗" not in client_for(app, desk["outsider"]).get("/review/violations").get_data(as_text=True)
+    no_reason = post_form(lead, f"/review/violations/{row.id}/void", {"reason": ""}, page="/review/violations")
+    assert no_reason.status_code == 302 and count(Violation) == 1
+    post_form(lead, f"/review/violations/{row.id}/void", {"reason": "请过假，记错了"}, page="/review/violations")
+    assert count(Violation) == 2 and db.session.get(Violation, row.id).points == 20
+    assert "<strong>0</strong>" in client_for(app, desk["hr"]).get("/review/violations").get_data(as_text=True)
+    actions = [r.action for r in db.session.scalars(select(AuditRecord))]
+    assert actions == ["violation", "violation_void"]
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"category": "no-such-thing"}, "Not a valid choice"),
+    ({"occurred_on": "2999-01-01"}, "违规日期不能晚于今天"),
+    ({"agent": "outsider"}, "Not a valid choice"),
+])
+def test_rule_bad_violations_are_refused(app, desk, fields, message):
+    from trainer.review.models import Violation
+    from trainer.timeutil import utcnow
+
+    data = {"agent_id": str(desk["trainee"].id), "category": "absenteeism",
+            "occurred_on": utcnow().date().isoformat(), "note": ""}
+    if fields.get("agent") == "outsider":
+        data["agent_id"] = str(desk["outsider"].id)
+    else:
+        data.update(fields)
+    response = post_form(client_for(app, desk["lead"]), "/review/violations", data)
+    assert response.status_code in (400, 403) and message in response.get_data(as_text=True)
+    assert count(Violation) == 0
+
+
+def test_rule_an_invited_grader_from_another_team_may_calibrate_that_teams_items(app, desk):
+    from trainer.review.models import CalibrationSession
+
+    item = play(desk["trainee"], [RUDE])
+    _open_calibration(app, desk, [item], [desk["lead"], desk["other_lead"]])
+    session = db.session.scalar(select(CalibrationSession))
+    assert _calibrate(app, desk["other_lead"], session.id, item, {"communication": 2}).status_code == 302
+    assert client_for(app, desk["other_lead"]).get(f"/review/items/{item.id}").status_code == 403  # no more than that

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..practice import services as practice
 from ..sync import sync_content
 from ..timeutil import utcnow
-from . import activity
+from . import activity, reviews
 
 DEMO_PASSWORD = "demo-pass-2026"
 SEED = 20261125
@@ -131,4 +131,5 @@ def create_demo() -> str:
         activity.roleplays(new_trainees, rng)
         activity.requests(lead_a, hr, team_a)
         activity.spot_checks(lead_a, team_a)
+        reviews.reviews(lead_a, lead_b, hr, team_a, rng)
     return f"demo data: created {len(made)} user(s)" if made else "demo data: already present"

@@ -14,6 +14,8 @@ from ..assessment import services as assessment
 from ..assessment.forms import answer_form, field_name
 from ..competency import services as competency
 from ..learning import services as learning
+from ..review import disputes as review_disputes
+from ..review import grading as review_grading
 from ..roleplay import services as roleplay
 
 bp = Blueprint("home", __name__)
@@ -38,6 +40,8 @@ def trainee():
         courses=[e for e in learning.my_enrolments(current_user) if e.status != "completed"][:5],
         sessions=roleplay.sessions_of(current_user)[:3],
         open_exam=assessment.open_attempt(current_user),
+        reviews=review_grading.graded_items_of(current_user, limit=5),
+        acknowledged=review_disputes.acknowledged,
     )
 
 

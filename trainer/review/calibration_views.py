@@ -22,7 +22,7 @@ from . import calibration, grading
 from .forms import CalibrationForm, grade_form
 from .models import CalibrationSession, ReviewItem
 from .sources import content_of
-from .views import bp, indicator_names, item_or_404
+from .views import bp, indicator_names
 
 
 def session_or_404(session_id: int) -> CalibrationSession:
@@ -93,8 +93,10 @@ def calibration_page(session_id: int):
 def calibration_item(session_id: int, item_id: int):
     """Grade one item of a session blind; after submitting, everyone's grades of it are shown."""
     session = session_or_404(session_id)
-    target = item_or_404(item_id)
-    if target.id not in {i.item_id for i in session.items}:
+    # Invited graders may come from other teams (calibration is about consistency across teams): being
+    # in the session is what gives access to its items, not leading the trainee's team.
+    target = db.session.get(ReviewItem, item_id)
+    if target is None or target.id not in {i.item_id for i in session.items}:
         abort(404)
     content = content_of(target)
     hits = grading.item_hits(target, content)

@@ -49,8 +49,8 @@ def dispute_window() -> timedelta:
 
 def can_dispute(item: ReviewItem, agent: User) -> bool:
     grade = item.grade
-    return (grade is not None and agent.id == item.agent_id and utcnow() - grade.created_at <= dispute_window()
-            and dispute_of(grade) is None)
+    return (grade is not None and agent.id == item.agent_id and grade.origin != "dispute"
+            and utcnow() - grade.created_at <= dispute_window() and dispute_of(grade) is None)
 
 
 def dispute_of(grade: ReviewGrade) -> Dispute | None:
@@ -65,7 +65,7 @@ def open_dispute(item: ReviewItem, agent: User, *, comment: str, proposed: dict[
         raise ServiceError("review.not_graded", 409)
     if utcnow() - grade.created_at > dispute_window():
         raise ServiceError("review.dispute_closed", 409, days=dispute_window().days)
-    if dispute_of(grade) is not None:
+    if dispute_of(grade) is not None or grade.origin == "dispute":  # a decision is not disputed again
         raise ServiceError("review.dispute_twice", 409)
     comment = (comment or "").strip()
     if not comment:

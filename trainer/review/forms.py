@@ -47,7 +47,8 @@ class _GradeBase(FlaskForm):
     def validate_override_reason(self, field) -> None:
         from wtforms.validators import ValidationError
 
-        if self.override_score.data is not None and not (field.data or "").strip():
+        score = getattr(self, "override_score", None)
+        if score is not None and score.data is not None and not (field.data or "").strip():
             raise ValidationError("修改系统评分必须写明理由")
 
     def to_input(self) -> GradeInput:
@@ -56,9 +57,10 @@ class _GradeBase(FlaskForm):
         verdicts = tuple((n, self[f"v_{n}"].data, (self[f"vn_{n}"].data or "").strip())
                          for n in self.hit_numbers if self[f"v_{n}"].data)
         turns = {p: self[f"t_{p}"].data.strip() for p in self.positions if (self[f"t_{p}"].data or "").strip()}
+        score, reason = getattr(self, "override_score", None), getattr(self, "override_reason", None)
         return GradeInput(ratings=ratings, comment=self.comment.data or "", turn_comments=turns,
-                          override_score=self.override_score.data, override_reason=self.override_reason.data or "",
-                          verdicts=verdicts)
+                          override_score=score.data if score is not None else None,
+                          override_reason=(reason.data or "") if reason is not None else "", verdicts=verdicts)
 
 
 def grade_form(indicators: Iterable[str], hits: Iterable[Hit], positions: Iterable[int], *, with_override: bool = True,

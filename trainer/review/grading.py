@@ -216,8 +216,8 @@ def _audit(item: ReviewItem, grade: ReviewGrade, previous: ReviewGrade | None, d
     audit.record(actor=grader, action="regrade" if previous else "grade", item=item, target=target, before=before,
                  after={"ratings": grade.ratings, "comment": grade.comment, "turn_comments": grade.turn_comments},
                  reason=grade.comment)
-    if data.override_score is not None:
-        shown = previous.override_score if previous and previous.override_score is not None else item.auto_score
+    shown = previous.override_score if previous and previous.override_score is not None else item.auto_score
+    if data.override_score is not None and (previous is None or previous.override_score != data.override_score):
         audit.record(actor=grader, action="override", item=item, target=target, before={"score": shown},
                      after={"score": data.override_score}, reason=grade.override_reason)
     earlier = {v.hit_no: v.verdict for v in (previous.verdicts if previous else [])}

@@ -125,4 +125,4 @@ def contexts(viewer: User) -> list[tuple[str, str]]:
         visible_items(viewer).with_only_columns(ReviewItem.context, func.min(ReviewItem.title))
         .where(ReviewItem.context != "").group_by(ReviewItem.context).order_by(ReviewItem.context)
     )
-    return [(context, title) for context, title in rows]
+    return [(context, title if len(title) <= 24 else title[:23] + "…") for context, title in rows]
