@@ -31,7 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trainer.scoring import load_rules, score  # noqa: E402
+from trainer.content.phrases import load_rules  # noqa: E402
+from trainer.scoring import score  # noqa: E402
 from trainer.scoring.matcher import Layout, Matcher, _drop_overlaps  # noqa: E402
 
 ACCEPTANCE = ROOT.parent / "shared" / "acceptance"

@@ -28,16 +28,17 @@ def register_commands(app: Flask) -> None:
               help="规则目录 (默认 question_bank/phrases)")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.argument("source", type=click.Path(dir_okay=False, allow_dash=True), default="-")
-@with_appcontext
 def score_command(script: str | None, rules_dir: str | None, fmt: str, source: str) -> None:
+    """Scoring needs the rule files, not the web app or the database: the app is never built for it."""
     import json
     import os
     from pathlib import Path
 
-    from .scoring import load_rules
+    from .config import default_content_root
+    from .content.phrases import load_rules
     from .scoring.batch import score_csv, score_jsonl
 
-    folder = Path(rules_dir) if rules_dir else current_app.config["CONTENT_ROOT"] / "question_bank" / "phrases"
+    folder = Path(rules_dir) if rules_dir else default_content_root() / "question_bank" / "phrases"
     rules, errors = load_rules(folder)
     if rules is None:
         for error in errors:
@@ -286,6 +287,6 @@ def _create_app(*_args, **_kwargs) -> Flask:
 
 
 def main() -> None:
-    FlaskGroup(create_app=_create_app, help="坐席培训与考核平台命令行 (Flask CLI 加平台自己的命令)。")(
-        prog_name="trainer"
-    )
+    group = FlaskGroup(create_app=_create_app, help="坐席培训与考核平台命令行 (Flask CLI 加平台自己的命令)。")
+    group.add_command(score_command)  # found without loading the app (FlaskGroup looks at its own commands first)
+    group(prog_name="trainer")

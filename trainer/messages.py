@@ -112,6 +112,7 @@ MESSAGES: dict[str, str] = {
     "learning.retired": "这门课程已下线，不能再报名。",
     "learning.not_enrolled": "请先报名这门课程。",
     "learning.unknown_practice": "找不到这个练习。",
+    "learning.unknown_course": "找不到这门课程。",
     "learning.no_quiz": "这门课程没有可用的测验题。",
     "learning.quiz_passed": "测验得分 {score}，已通过。",
     "learning.quiz_failed": "测验得分 {score}，及格线 {mark}，请复习后再试。",
@@ -204,6 +205,7 @@ MESSAGES: dict[str, str] = {
     "api.forbidden": "该令牌的用户无权执行此操作。",
     "api.not_found": "资源不存在。",
     "api.bad_json": "请求体必须是 JSON 对象。",
+    "api.text_required": "请求体必须包含非空的 text (回复内容)。",
     "api.bad_kind": "kind 必须是以下之一: {kinds}",
     "api.bad_grade": (
         "评分格式不对: ratings 是 {{指标: 1–5 或 null}}, comment 是文字, override 是 {{score, reason}} 或 null, "
@@ -286,6 +288,8 @@ ITEM_KIND_LABELS = {"roleplay": "情景演练", "course_practice": "课程练习
 FLAG_LABELS = {"critical": "严重忌语", "failed": "未达标", "escalated": "升级投诉", "hung_up": "客户挂断"}
 HIT_KIND_LABELS = {"banned": "服务忌语", "group_found": "礼貌用语", "group_missing": "缺少礼貌用语",
                    "point_covered": "要点已答到", "point_missing": "要点未答到"}
+GRADE_FLAG_LABELS = {"contradicts": "与事实不符", "off_topic": "答非所问", "not_a_sentence": "不成句",
+                     "repeated": "重复", "too_long": "啰嗦", "critical": "严重忌语"}
 VERDICT_LABELS = {"correct": "机检正确", "wrong": "机检错误"}
 DECISION_LABELS = {"accept": "接受申诉", "partial": "部分接受", "reject": "驳回申诉"}
 VIOLATION_LEVEL_LABELS = {"severe": "重度违规", "medium": "中度违规", "light": "轻度违规"}

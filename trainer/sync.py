@@ -183,7 +183,9 @@ def _sync_courses(content: ContentSet, report: SyncReport) -> None:
             "prerequisites": list(course.prerequisites), "instructor": course.instructor, "version": course.version,
             "pass_mark": course.pass_mark, "minutes": course.minutes, "quiz": list(course.quiz),
             "practices": {p.id: {"script": p.script, "prompt": p.prompt, "model_answer": p.model_answer,
-                                 "key_points": [asdict(k) for k in p.key_points]} for p in course.practices},
+                                 "key_points": [k.to_dict() for k in p.key_points], "facts": p.facts.to_dict(),
+                                 "domain": p.domain, "channel": p.channel}
+                          for p in course.practices},
             "rubric_id": course.rubric, "content_hash": course.content_hash, "retired": False,
             "updated_at": utcnow(),
         }

@@ -68,6 +68,7 @@ def install(app: Flask) -> None:
         DOMAIN_LABELS=messages.DOMAIN_LABELS,
         CHANNEL_LABELS=messages.CHANNEL_LABELS,
         ITEM_KIND_LABELS=messages.ITEM_KIND_LABELS,
+        GRADE_FLAG_LABELS=messages.GRADE_FLAG_LABELS,
         FLAG_LABELS=messages.FLAG_LABELS,
         HIT_KIND_LABELS=messages.HIT_KIND_LABELS,
         VERDICT_LABELS=messages.VERDICT_LABELS,

@@ -19,7 +19,7 @@ def test_trainee_practises_and_sees_highlights(page, live_server):
     assert banned.inner_text() == "我們不管"
     assert "建议" in banned.get_attribute("data-tip")
     assert page.locator(".reply-view mark.hl.polite").first.inner_text() == "對不起"
-    assert "不及格" in page.locator(".stat").first.inner_text()
+    assert "不合格" in page.locator(".stat").first.inner_text()
     assert "安抚与承诺" in page.locator("#missing-list").inner_text()
 
 

@@ -31,7 +31,8 @@ def test_wrong_password_shows_the_error_next_to_the_field(page, live_server):
 def test_trainee_profile_shows_eleven_indicators_and_a_radar(page, live_server):
     sign_in(page, live_server, "demo-trainee")
     page.click("text=能力档案")
-    assert page.locator("#indicator-table tr[data-indicator]").count() == 11
+    page.wait_for_load_state()
+    assert page.locator("#indicator-table tr[data-indicator]").count() == 11, page.url
     page.wait_for_selector("#radar svg")
     assert page.locator("#radar svg").count() == 1
 

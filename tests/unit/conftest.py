@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import ROOT
-from trainer.scoring import load_rules
+from trainer.content.phrases import load_rules
 
 
 @pytest.fixture(scope="session")

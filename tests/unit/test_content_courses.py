@@ -121,11 +121,12 @@ def test_a_known_scenario_is_embedded(root):
 
 
 def test_practice_ids_are_stable_when_given_and_unique(root):
-    path = _edit(root, f"{COURSE}/01-basics.md", "script: phone_opening", "id: opening\nscript: phone_opening")
+    path = _edit(root, f"{COURSE}/01-basics.md", "id: p2-1", "id: opening")
     course = load_content(root).courses["sample-course"]
     practice = course.practices[0]
     assert practice.id == "sample-course-opening" and practice.model_answer.startswith("您好")
-    second = "```practice\nid: opening\nscript: any\nprompt: 再写一次。\n```\n\n## 测验 {quiz 10}"
+    second = ("```practice\nid: opening\nscript: any\nprompt: 再写一次。\nmodel_answer: 我姓林。\n"
+              "key_points:\n  - {label: 报出姓氏, act: state, phrases: [我姓]}\n```\n\n## 测验 {quiz 10}")
     path = _edit(root, f"{COURSE}/01-basics.md", "## 测验 {quiz 10}", second)
     line = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text == "id: opening"][1]
     assert _errors(root) == [f"courses/sample-course/01-basics.md:{line}: 练习 id sample-course-opening 重复"]

@@ -19,6 +19,9 @@ PURE = [
     "trainer.content.violations",
     "trainer.review.agreement",
     "trainer.review.hits",
+    "trainer.content.phrases",
+    "trainer.content.keypoints",
+    "trainer.scoring.grade",
 ]
 
 
@@ -31,3 +34,15 @@ def test_pure_module_imports_no_web_or_orm(module):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"{module} pulled in {out.stdout.strip()}"
+
+
+def test_scoring_imports_nothing_from_content():
+    """content depends on scoring (it builds RuleSets and KeyPoints), never the other way round (DESIGN.md)."""
+    code = (
+        "import sys, pkgutil, importlib, trainer.scoring\n"
+        "for info in pkgutil.iter_modules(trainer.scoring.__path__):\n"
+        "    importlib.import_module('trainer.scoring.' + info.name)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('trainer.content'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"trainer.scoring pulled in {out.stdout.strip()}"

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from trainer.scoring.rules import compile_pattern, read_rule_texts, rules_from_texts
+from trainer.content.phrases import read_rule_texts, rules_from_texts
+from trainer.scoring.rules import compile_pattern
 
 INDICATORS = frozenset({"communication", "self_management", "solution_offering", "product_knowledge",
                         "understanding_needs", "reflective_practice"})

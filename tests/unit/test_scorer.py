@@ -223,7 +223,7 @@ def test_explicit_proximity_distance(rules):
 
 def test_all_of_a_list(tmp_path):
     from tests.conftest import ROOT
-    from trainer.scoring.rules import read_rule_texts, rules_from_texts
+    from trainer.content.phrases import read_rule_texts, rules_from_texts
 
     texts, _ = read_rule_texts(ROOT / "question_bank" / "phrases")
     texts["banned.yaml"] += (

@@ -28,7 +28,7 @@ def test_practice_scores_highlights_and_records_evidence(signed_in):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<mark class="hl banned"' in page and "我们不管" in page
     assert '<mark class="hl polite"' in page
-    assert 'id="score-value">' in page and "不及格" in page
+    assert 'id="score-value">' in page and "不合格" in page
     attempt = db.session.scalar(select(PracticeAttempt))
     assert "13812345678" not in attempt.text and "138****5678" in attempt.text
     assert attempt.report["banned"][0]["matched"] == "我们不管"

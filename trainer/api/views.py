@@ -16,6 +16,7 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..competency import services as competency
 from ..extensions import db
+from ..learning import services as learning
 from ..messages import ServiceError
 from ..practice import services as practice
 from ..review import grading as review_grading
@@ -277,3 +278,29 @@ def review_grade(item_id: int):
     except ServiceError as err:
         return _service_error(err)
     return jsonify({"grade": grade.id, "evidence": [e.id for e in review_grading.evidence_of(grade)]}), 201
+
+
+@bp.route("/practice", methods=["POST"])
+@allow("trainee")
+def course_practice():
+    """`{"course": slug, "block": id, "text"}` → the reply's grade with every part and its reason.
+
+    Graded exactly as the lesson page grades it; recorded when the trainee is enrolled in the course,
+    graded without storing anything when not (`"recorded": false`).
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    text, limit = body.get("text"), practice.rules_in_force().scoring.max_chars
+    if not isinstance(text, str) or not text.strip():
+        return jsonify({"error": messages.msg("api.text_required"), "status": 400}), 400
+    if len(text) > limit:
+        return jsonify({"error": messages.msg("practice.too_long", limit=limit), "status": 413}), 413
+    try:
+        attempt, recorded = learning.practise_block(current_user, body.get("course"), body.get("block"), text)
+    except learning.LearningError as err:
+        return jsonify({"error": messages.msg(err.key, **err.values), "status": 404}), 404
+    report = attempt.report
+    return jsonify({"grade": report["grade"], "passed": report["passed"], "parts": report["parts"],
+                    "flags": report["flags"], "key_points": report["key_points"], "report": report,
+                    "recorded": recorded, "attempt": attempt.id if recorded else None})

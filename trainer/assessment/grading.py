@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..content.questions import Question
-from ..scoring import RuleSet, cover, fold, score
+from ..scoring import RuleSet, cover, fold
+from ..scoring.grade import Situation, grade_reply
 from ..scoring.keypoints import coverage
 
 _EDGE_PUNCT = re.compile(r"^[\s.,!?;:~\"“”()]+|[\s.,!?;:~\"“”()]+$")
@@ -119,18 +120,23 @@ def grade(question: Question, answer: object, rules: RuleSet | None = None) -> G
         given = _normal_answer(answer)
         right = any(given == _normal_answer(a) for a in question.answers)
         return Grade(1.0 if right else 0.0, right, True)
-    points = cover(answer, question.key_points)
-    detail = {"points": [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched} for p in points]}
-    ratio = coverage(points)
+    markers = rules.scoring.grade.markers if rules is not None else None
     if kind == "short":
+        points = cover(answer, question.key_points, markers)
+        detail = {"points": [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
+                              "reason": p.reason} for p in points]}
+        ratio = coverage(points)
         return Grade(round(ratio, 4), ratio >= question.pass_ratio, True, detail)
     if rules is None:
         raise ValueError("reply questions need the phrase rules")
-    report = score(answer, question.script, rules)
-    value = report.score / 100 * (0.5 + 0.5 * ratio if question.key_points else 1.0)
-    detail["report"] = report.to_dict()
-    right = report.passed and (not question.key_points or ratio >= question.pass_ratio)
-    return Grade(round(value, 4), right, True, detail)
+    # A scripted reply is graded as every reply is (scoring/grade.py): phrases, key points, relevance, form.
+    graded = grade_reply(answer, question.script, rules,
+                         Situation(key_points=question.key_points, references=(question.stem,)))
+    report = graded.to_dict()
+    detail = {"points": report["key_points"], "report": report}
+    ratio = coverage(graded.points)
+    right = graded.passed and (not question.key_points or ratio >= question.pass_ratio)
+    return Grade(round(graded.grade / 100, 4), right, True, detail)
 
 
 def _multiple(question: Question, answer: object) -> Grade:

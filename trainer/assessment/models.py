@@ -46,9 +46,7 @@ class BankQuestion(db.Model):
         data["indicators"] = tuple(data.get("indicators", ()))
         data["options"] = tuple(Option(**o) for o in data.get("options", ()))
         data["answers"] = tuple(data.get("answers", ()))
-        data["key_points"] = tuple(
-            KeyPoint(p["id"], p["label"], tuple(p["phrases"])) for p in data.get("key_points", ())
-        )
+        data["key_points"] = tuple(KeyPoint.from_dict(p) for p in data.get("key_points", ()))
         return Question(**data)
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from .competency import CompetencyModel, GradeDef, load_grades, load_model
 from .courses import CourseDef, load_courses
 from .errors import ContentError, ContentInvalid, display_path
+from .keypoints import KeyPointWords, checking_against
+from .phrases import read_rule_texts, rules_from_texts
 from .questions import Category, Question, load_bank
 from .rubrics import ITEM_KINDS, RubricDef, load_rubrics
 from .scenarios import Scenario, load_scenarios
@@ -79,8 +81,6 @@ def load_content(root: Path) -> ContentSet:
     else:
         errors.append(ContentError(shown(GRADES_FILE), 1, "找不到职级文件"))
 
-    from ..scoring.rules import read_rule_texts, rules_from_texts  # scoring builds on this package's helpers
-
     prefix = shown(PHRASES_DIR) + "/"
     rule_texts, problems = read_rule_texts(root / PHRASES_DIR, prefix)
     rules = None
@@ -105,25 +105,27 @@ def load_content(root: Path) -> ContentSet:
     else:
         errors.append(ContentError(shown(VIOLATIONS_FILE), 1, "找不到违规扣分文件"))
 
-    scripts = set(rules.scripts) if rules else None
-    categories, questions, question_problems = load_bank(
-        root / QUESTIONS_DIR, root, indicators=indicators, scripts=scripts
-    )
-    errors += question_problems
-    groups = set(rules.groups) if rules else None
-    scenarios, problems = load_scenarios(root / SCENARIOS_DIR, root, indicators=indicators, scripts=scripts,
-                                         groups=groups, rubrics=rubric_ids)
-    errors += problems
-    # Courses may name any scenario file; a broken scenario is reported on its own, not as "unknown" everywhere.
-    scenario_ids = frozenset(p.stem for p in (root / SCENARIOS_DIR).glob("*.yaml"))
-    courses, problems = load_courses(
-        root / COURSES_DIR, root, indicators=indicators, scripts=scripts,
-        # Only cross-check references when the referenced part loaded cleanly: one broken question file
-        # should not bury its own error under "unknown question" reports from every course quiz.
-        questions=None if question_problems else set(questions),
-        scenarios=scenario_ids, rubrics=rubric_ids,
-    )
-    errors += problems
+    # `$name` vocabularies and the words refused as key-point evidence come from the phrase rules just read.
+    with checking_against(KeyPointWords.from_rules(rules)):
+        scripts = set(rules.scripts) if rules else None
+        categories, questions, question_problems = load_bank(
+            root / QUESTIONS_DIR, root, indicators=indicators, scripts=scripts
+        )
+        errors += question_problems
+        groups = set(rules.groups) if rules else None
+        scenarios, problems = load_scenarios(root / SCENARIOS_DIR, root, indicators=indicators, scripts=scripts,
+                                             groups=groups, rubrics=rubric_ids)
+        errors += problems
+        # Courses may name any scenario file; a broken scenario is reported on its own, not as "unknown" everywhere.
+        scenario_ids = frozenset(p.stem for p in (root / SCENARIOS_DIR).glob("*.yaml"))
+        courses, problems = load_courses(
+            root / COURSES_DIR, root, indicators=indicators, scripts=scripts,
+            # Only cross-check references when the referenced part loaded cleanly: one broken question file
+            # should not bury its own error under "unknown question" reports from every course quiz.
+            questions=None if question_problems else set(questions),
+            scenarios=scenario_ids, rubrics=rubric_ids,
+        )
+        errors += problems
     passages: tuple[PassageDef, ...] = ()
     if (root / TYPING_FILE).is_file():
         passages, problems = load_passages(root / TYPING_FILE, shown(TYPING_FILE))

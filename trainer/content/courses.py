@@ -8,17 +8,20 @@ refuses a course whose segments do not add up, naming every segment it counted.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..scoring.facts import Facts
 from ..scoring.keypoints import KeyPoint
 from .check import FileCheck, is_slug
 from .errors import ContentError, display_path
+from .keypoints import read_facts, read_key_points
 from .markdown import Block, parse_lesson
-from .questions import read_key_points
 from .yamlio import YDict, parse_yaml, read_yaml
 
 COURSE_MINUTES = 60
+COURSE_DOMAINS = ("property", "utility", "ecommerce", "telecom")
+COURSE_CHANNELS = ("phone", "counter", "chat")
 SEGMENT_KINDS = ("explain", "case", "discussion", "practice", "roleplay", "quiz")
 DEFAULT_PASS_MARK = 80
 
@@ -30,6 +33,9 @@ class PracticeDef:
     prompt: str
     key_points: tuple[KeyPoint, ...]
     model_answer: str = ""
+    facts: Facts = field(default_factory=Facts)
+    domain: str | None = None  # the course's: asking for data of another domain is 答非所问
+    channel: str = "default"  # the course's: sets how long a reply may be
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,8 @@ def load_course(
     if meta is None:
         return None, check.errors
     check.only_keys(meta, {"slug", "title", "series", "series_order", "summary", "objectives", "indicators",
-                           "prerequisites", "instructor", "version", "pass_mark", "lessons", "rubric"}, "course.yaml")
+                           "prerequisites", "instructor", "version", "pass_mark", "lessons", "rubric", "domain",
+                           "channel"}, "course.yaml")
     slug = check.slug(meta, "slug", "课程 slug") if "slug" in meta else folder.name
     if "slug" not in meta and not is_slug(slug):
         check.error(1, f"课程文件夹名 {slug!r} 只能包含小写字母、数字、- 和 _ (或在 course.yaml 写 slug)")
@@ -120,6 +127,14 @@ def load_course(
     rubric = check.get(meta, "rubric", str, required=False)
     if rubric is not None and rubrics is not None and rubric not in rubrics:
         check.error(meta.line_of("rubric"), f"未知的评分表 {rubric!r}")
+    # Where the course's customers are (asking them for data of another business is 答非所问) and how they
+    # are spoken to (a phone reply must be short): the course's practice replies are graded for both.
+    domain = check.get(meta, "domain", str, required=False)
+    if domain is not None and domain not in COURSE_DOMAINS:
+        check.error(meta.line_of("domain"), f"domain 应为 {', '.join(COURSE_DOMAINS)} 之一")
+    channel = check.get(meta, "channel", str, required=False)
+    if channel is not None and channel not in COURSE_CHANNELS:
+        check.error(meta.line_of("channel"), f"channel 应为 {', '.join(COURSE_CHANNELS)} 之一")
 
     if "lessons" in meta:
         lesson_names = _text_items(check, meta, "lessons", required=True)
@@ -170,7 +185,7 @@ def load_course(
                     continue
                 if block.kind == "practice":
                     practice = _practice(lesson_check, body, slug, f"{slug}-p{len(segments) + 1}-{len(practices) + 1}",
-                                         scripts)
+                                         scripts, domain=domain, channel=channel)
                     if practice and practice.id in practice_ids:
                         lesson_check.error(body.line_of("id"), f"练习 id {practice.id} 重复")
                     elif practice:
@@ -231,11 +246,11 @@ def _text_items(check: FileCheck, data: YDict, key: str, *, required: bool) -> l
     return found
 
 
-def _practice(check: FileCheck, body: YDict, slug: str, default_id: str,
-              scripts: set[str] | None) -> PracticeDef | None:
+def _practice(check: FileCheck, body: YDict, slug: str, default_id: str, scripts: set[str] | None, *,
+              domain: str | None = None, channel: str | None = None) -> PracticeDef | None:
     """`id` is optional but worth giving: trainees' answers hang on it, and the default (by position) shifts when
     a segment is inserted. `model_answer` is shown only after the trainee has submitted their own reply."""
-    check.only_keys(body, {"id", "script", "prompt", "key_points", "model_answer"}, "```practice 代码块")
+    check.only_keys(body, {"id", "script", "prompt", "key_points", "model_answer", "facts"}, "```practice 代码块")
     ident = default_id
     if "id" in body:
         given = check.slug(body, "id", "练习 id")
@@ -247,7 +262,15 @@ def _practice(check: FileCheck, body: YDict, slug: str, default_id: str,
     prompt = check.get(body, "prompt", str)
     model_answer = check.get(body, "model_answer", str, required=False) or ""
     points = read_key_points(check, body, "练习")
-    return PracticeDef(ident, script, prompt, points, model_answer.strip()) if script and prompt and ident else None
+    facts = read_facts(check, body, "练习")
+    # Every block is graded on what it asks for and shows the trainee a good answer afterwards.
+    for key, message in (("id", "练习需要 id (学员的作答挂在 id 上)"), ("key_points", "练习需要 key_points (要点)"),
+                         ("model_answer", "练习需要 model_answer (参考回答, 学员作答后显示)")):
+        if key not in body:
+            check.error(body.line, message)
+    if not (script and prompt and ident):
+        return None
+    return PracticeDef(ident, script, prompt, points, model_answer.strip(), facts, domain, channel or "default")
 
 
 def _quiz(check: FileCheck, body: YDict, segment_kind: str, questions: set[str] | None) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..scoring.keypoints import KeyPoint
 from .check import FileCheck
 from .errors import ContentError, display_path
+from .keypoints import read_key_points
 from .yamlio import YDict, read_yaml
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "fill", "short", "reply")
@@ -61,30 +62,6 @@ class Question:
         data.pop("path")
         data.pop("line")
         return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def read_key_points(check: FileCheck, data: YDict, what: str, *, require_ids: bool = False) -> tuple[KeyPoint, ...]:
-    """`key_points: [{id?, label, phrases: [...]}]`, as used by questions, practice blocks and scenarios."""
-    if "key_points" not in data:
-        return ()
-    items = check.sequence(data["key_points"], data.line_of("key_points"), "key_points")
-    points, seen = [], set()
-    for i, raw in enumerate(items):
-        item = check.mapping(raw, items.line_of(i), f"{what} 的要点")
-        if item is None:
-            continue
-        check.only_keys(item, {"id", "label", "phrases"}, f"{what} 的要点")
-        label = check.get(item, "label", str)
-        ident = check.slug(item, "id", "要点 id") if "id" in item or require_ids else f"k{i + 1}"
-        phrases = _strings(check, item, "phrases", f"要点 {label}")
-        if ident in seen:
-            check.error(item.line_of("id"), f"要点 id {ident!r} 重复")
-        seen.add(ident)
-        if not phrases and "phrases" in item:
-            check.error(item.line_of("phrases"), f"要点 {label} 至少需要一个说法")
-        if label and ident and phrases:
-            points.append(KeyPoint(ident, label, phrases))
-    return tuple(points)
 
 
 def _strings(check: FileCheck, data: YDict, key: str, what: str) -> tuple[str, ...]:

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..scoring.facts import Facts
 from ..scoring.keypoints import KeyPoint
 from .check import FileCheck
 from .errors import ContentError, display_path
-from .questions import read_key_points
+from .keypoints import read_facts, read_key_points
 from .yamlio import YDict, read_yaml
 
 SEVERITY_LEVELS = ("any", "minor", "major", "critical")
 THEN = ("next", "stay", "escalate", "hang_up", "resolve")
 CHANNELS = ("phone", "counter", "chat")
 DOMAINS = ("property", "utility", "ecommerce")
+#: branch conditions on the reply's grade: what a real customer reacts to beyond phrases and key points
+JUDGEMENTS = ("repeated", "off_topic", "not_a_sentence", "contradicts", "too_long")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Condition:
     # the reply contains any of these (matched like key points): a wrong move for this scenario that is not
     # a banned phrase everywhere, e.g. defending the guard ("保安也是好心") or sending the owner elsewhere
     said: tuple[str, ...] = ()
+    # the grade's judgements (scoring/grade.py): true = the reply was so judged, false = it was not
+    repeated: bool | None = None  # (nearly) the same as an earlier reply of the conversation
+    off_topic: bool | None = None  # 答非所问, or asks for data this domain does not have
+    not_a_sentence: bool | None = None  # a list of keywords
+    contradicts: bool | None = None  # states something the stage's facts make false
+    too_long: bool | None = None  # longer than the channel allows
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Stage:
     key_points: tuple[KeyPoint, ...]
     indicators: tuple[str, ...]
     branches: tuple[Branch, ...]
+    facts: Facts = field(default_factory=Facts)
 
 
 @dataclass(frozen=True)
@@ -109,16 +119,17 @@ def scenario_from_dict(data: dict) -> Scenario:
             covered=tuple(covered) if isinstance(covered, list) else covered,
             not_covered=tuple(raw.get("not_covered", ())), score_at_least=raw.get("score_at_least"),
             score_below=raw.get("score_below"), slow=raw.get("slow"), emotion_at_least=raw.get("emotion_at_least"),
-            said=tuple(raw.get("said", ())),
+            said=tuple(raw.get("said", ())), **{flag: raw.get(flag) for flag in JUDGEMENTS},
         )
 
     stages = tuple(
         Stage(
             id=s["id"], name=s["name"], goal=s["goal"], script=s["script"],
-            key_points=tuple(KeyPoint(k["id"], k["label"], tuple(k["phrases"])) for k in s["key_points"]),
+            key_points=tuple(KeyPoint.from_dict(k) for k in s["key_points"]),
             indicators=tuple(s["indicators"]),
             branches=tuple(Branch(condition(b["when"]), tuple(b["customer"]), b["emotion"], b["then"], b.get("goto"))
                            for b in s["branches"]),
+            facts=Facts.from_dict(s.get("facts")),
         )
         for s in data["stages"]
     )
@@ -146,7 +157,7 @@ def _condition(check: FileCheck, raw: object, line: int, point_ids: set[str], gr
     if data is None:
         return Condition()
     check.only_keys(data, {"banned", "missing", "covered", "not_covered", "score_at_least", "score_below", "slow",
-                           "emotion_at_least", "said"}, "when")
+                           "emotion_at_least", "said", *JUDGEMENTS}, "when")
     banned = check.get(data, "banned", str, required=False)
     if banned is not None and banned not in SEVERITY_LEVELS:
         check.error(data.line_of("banned"), f"banned 应为 {' / '.join(SEVERITY_LEVELS)}")
@@ -176,6 +187,7 @@ def _condition(check: FileCheck, raw: object, line: int, point_ids: set[str], gr
         score_below=check.number(data, "score_below", low=0, high=100, required=False),
         slow=check.get(data, "slow", bool, required=False),
         emotion_at_least=check.get(data, "emotion_at_least", int, required=False), said=said,
+        **{flag: check.get(data, flag, bool, required=False) for flag in JUDGEMENTS},
     )
 
 
@@ -265,12 +277,13 @@ def _stage(check, raw, line, stage_ids, indicators, scripts, groups) -> Stage | 
     data = check.mapping(raw, line, "环节")
     if data is None:
         return None
-    check.only_keys(data, {"id", "name", "goal", "script", "key_points", "indicators", "branches"}, "环节")
+    check.only_keys(data, {"id", "name", "goal", "script", "key_points", "facts", "indicators", "branches"}, "环节")
     ident = check.slug(data, "id", "环节 id")
     script = check.get(data, "script", str)
     if script is not None and scripts is not None and script not in scripts:
         check.error(data.line_of("script"), f"未知的话术类型 {script!r}")
     points = read_key_points(check, data, "环节", require_ids=True)
+    facts = read_facts(check, data, "环节")
     stage_indicators = _id_list(check, data, "indicators")
     for value in stage_indicators:
         if indicators is not None and value not in indicators:
@@ -306,7 +319,8 @@ def _stage(check, raw, line, stage_ids, indicators, scripts, groups) -> Stage | 
     fields = (ident, check.get(data, "name", str), check.get(data, "goal", str), script)
     if None in fields:
         return None
-    return Stage(*fields, key_points=points, indicators=tuple(stage_indicators), branches=tuple(branches))
+    return Stage(*fields, key_points=points, indicators=tuple(stage_indicators), branches=tuple(branches),
+                 facts=facts)
 
 
 def load_scenarios(

@@ -18,6 +18,7 @@ from ..competency.stats import weakest
 from ..extensions import db
 from ..practice import services as practice
 from ..scoring import KeyPoint
+from ..scoring.facts import Facts
 from ..timeutil import utcnow
 from .models import (
     Course,
@@ -229,14 +230,39 @@ def submit_practice(enrolment: Enrolment, practice_id: str, text: str):
     spec = enrolment.course.practices.get(practice_id)
     if spec is None:
         raise LearningError("learning.unknown_practice")
-    points = tuple(KeyPoint(p["id"], p["label"], tuple(p["phrases"])) for p in spec["key_points"])
     attempt = practice.practise(
-        enrolment.user, script=spec["script"], text=text, prompt=spec["prompt"],
-        context=_practice_context(enrolment, practice_id), key_points=points, rubric=enrolment.course.rubric_id,
-        title=f"{enrolment.course.title} · {spec['prompt'][:30]}",
+        enrolment.user, text=text, context=_practice_context(enrolment, practice_id), rubric=enrolment.course.rubric_id,
+        title=f"{enrolment.course.title} · {spec['prompt'][:30]}", **practice_block(spec),
     )
     _complete_if_done(enrolment)
     return attempt
+
+
+def practice_block(spec: dict) -> dict:
+    """A stored practice block as `practise` takes it: script, prompt, key points, facts, model answer."""
+    return {"script": spec["script"], "prompt": spec["prompt"], "model_answer": spec.get("model_answer") or "",
+            "key_points": tuple(KeyPoint.from_dict(p) for p in spec["key_points"]),
+            "facts": Facts.from_dict(spec.get("facts")), "domain": spec.get("domain"),
+            "channel": spec.get("channel") or "default"}
+
+
+def practise_block(user: User, slug: str, block: str, text: str):
+    """A course practice reply graded exactly as the lesson page grades it (the API's `POST /practice`).
+
+    Recorded (evidence, review queue, progress) when `user` is enrolled in the course; graded without
+    storing anything otherwise. Returns (attempt, recorded); LearningError for an unknown course or block.
+    """
+    course = get_course(slug) if isinstance(slug, str) else None
+    if course is None or course.retired:
+        raise LearningError("learning.unknown_course")
+    ident = block if block in course.practices else f"{course.slug}-{block}"
+    if not isinstance(block, str) or ident not in course.practices:
+        raise LearningError("learning.unknown_practice")
+    enrolment = enrolment_for(user, course)
+    if enrolment is not None:
+        return submit_practice(enrolment, ident, text), True
+    attempt = practice.practise(user, text=text, record=False, **practice_block(course.practices[ident]))
+    return attempt, False
 
 
 def practice_results(enrolment: Enrolment) -> dict[str, object]:

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..competency import services as competency
 from ..content import ContentError, load_content
+from ..content.phrases import rules_from_texts
 from ..extensions import db
-from ..scoring import KeyPoint, RuleSet, ScoreReport, cover, rules_from_texts, score
-from ..scoring.keypoints import coverage
+from ..scoring import KeyPoint, RuleSet, ScoreReport
+from ..scoring.facts import Facts
+from ..scoring.grade import Situation, grade_reply
 from ..scoring.privacy import mask
 from ..timeutil import utcnow
 from .models import PhraseRuleSet, PracticeAttempt
@@ -83,35 +85,35 @@ def evidence_values(report: ScoreReport, rules: RuleSet, value: float | None = N
 def practise(
     user: User, *, script: str, text: str, prompt: str = "", context: str = "", at: datetime | None = None,
     key_points: tuple[KeyPoint, ...] = (), rubric: str | None = None, title: str | None = None,
+    facts: Facts | None = None, model_answer: str = "", record: bool = True, domain: str | None = None,
+    channel: str = "default",
 ) -> PracticeAttempt:
-    """Score a reply, keep it (personal data masked) and record it as evidence for the trainee.
+    """Grade a reply, keep it (personal data masked) and record it as evidence for the trainee.
 
-    With key points (a course's practice block) the stored report also says which were covered, and
-    the attempt's score weighs them in: half the phrase score stands, half depends on coverage.
+    With key points (a course's practice block) the reply is graded on everything the block asks —
+    phrases, key points with their acts, facts, relevance to the prompt and model answer, form — in
+    scoring/grade.py, the one place a reply's grade is made. The free practice page has no key points:
+    its grade is the phrase compliance and the form. `record=False` grades without storing anything.
     """
     rules = rules_in_force()
-    report = score(text, script, rules)
-    data = report.to_dict()
-    value, passed = report.score, report.passed
-    if key_points:
-        points = cover(text, key_points)
-        share = coverage(points)
-        data["key_points"] = [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
-                               "start": p.start, "end": p.end} for p in points]
-        value = round(report.score * (0.5 + 0.5 * share), 1)
-        passed = passed and value >= rules.scoring.pass_line
+    situation = Situation(key_points=key_points, facts=facts or Facts(), domain=domain, channel=channel,
+                          references=(prompt, model_answer) if key_points else ())
+    graded = grade_reply(text, script, rules, situation)
+    data = graded.to_dict()
     attempt = PracticeAttempt(
-        user_id=user.id, script=report.script, context=context[:120], prompt=prompt, text=mask(text),
-        score=value, passed=passed, report=data, rules_version=report.rules_version,
+        user_id=user.id, script=graded.report.script, context=context[:120], prompt=prompt, text=mask(text),
+        score=graded.grade, passed=graded.passed, report=data, rules_version=graded.report.rules_version,
         created_at=at or utcnow(),
     )
+    if not record:
+        return attempt
     db.session.add(attempt)
     db.session.flush()
-    values = evidence_values(report, rules, value)
+    values = evidence_values(graded.report, rules, graded.grade)
     for item in values:
         competency.record_evidence(
             agent=user, indicator_id=item.indicator, value=item.value, source_kind="practice",
-            source_id=str(attempt.id), note=rules.script(report.script).name, at=at, commit=False,
+            source_id=str(attempt.id), note=rules.script(graded.report.script).name, at=at, commit=False,
         )
     _enqueue(user, attempt, rules, [v.indicator for v in values], rubric, title)
     db.session.commit()

@@ -13,11 +13,12 @@ The rules:
   has moved on since, the post is a retry or a double click and is refused (409) with nothing stored.
   Every write first locks the drill's row (and finds it still open), then takes the next position,
   which the unique (session, position) constraint guarantees to nobody else.
-- **Scoring.** Each reply is scored by the phrase scorer against the drill's script type, as a
-  role-play turn is; the report is stored with the reply (personal data masked, same length, so the
-  report's spans still fit) together with what it says about each indicator (`evidence_values`:
-  the reply's score for the script's indicators, 100 minus the penalties for an indicator a banned
-  phrase counts against). Customer lines are masked too: supervisors often retell real calls.
+- **Scoring.** Each reply is graded by scoring/grade.py on what a drill can judge — phrases, form,
+  repetition of an earlier reply (an improvised customer gives no key points or goal to judge more);
+  the report is stored with the reply (personal data masked, same length, so the report's spans still
+  fit) together with what it says
+  about each indicator (`evidence_values`). Customer lines are masked too: supervisors often retell
+  real calls.
 - **Finishing.** Allowed once the trainee has replied at least once. The drill's score is the mean of
   the reply scores (one decimal); each indicator's evidence is the mean of its values over the replies
   that measured it; the drill is queued for grading (flags: a critical phrase in any reply; a score
@@ -39,7 +40,8 @@ from ..competency import services as competency
 from ..extensions import db
 from ..messages import ServiceError
 from ..practice import services as practice
-from ..scoring import RuleSet, score
+from ..scoring import RuleSet
+from ..scoring.grade import Situation, grade_reply
 from ..scoring.privacy import mask
 from ..timeutil import utcnow
 from . import hits, queue
@@ -160,10 +162,13 @@ def reply(session: DrillSession, agent: User, text: object, after: int | None = 
         raise ServiceError("drill.not_trainee", 403)
     rules = practice.rules_in_force()
     checked = _checked_text(text, rules)
-    report = score(checked, _script_of(session.script, rules), rules)
-    data = report.to_dict()
-    data["evidence"] = {v.indicator: v.value for v in practice.evidence_values(report, rules)}
-    return _append(session, "trainee", checked, after, data, report.score)
+    # A drill has no key points or goal to judge relevance by (the supervisor improvises the customer):
+    # the reply is graded on its phrases and its form, and a repeat of an earlier reply earns nothing.
+    earlier = tuple(t.text for t in session.turns if t.role == "trainee")
+    graded = grade_reply(checked, _script_of(session.script, rules), rules, Situation(earlier=earlier))
+    data = graded.to_dict()
+    data["evidence"] = {v.indicator: v.value for v in practice.evidence_values(graded.report, rules, graded.grade)}
+    return _append(session, "trainee", checked, after, data, graded.grade)
 
 
 def is_repeat(session: DrillSession, user: User, text: object) -> bool:

@@ -4,10 +4,12 @@ Pure functions over frozen data (no Flask, no database), deterministic for the s
 randomness — which of a branch's customer lines is said — comes from a seed stored with the session,
 so a transcript can always be replayed and explained turn by turn.
 
-Each reply is scored by the reply scorer against the stage's script type, checked for the stage's key
-points and timed; the first branch of the stage whose conditions hold decides the customer's answer,
-the change in emotion and where the conversation goes. Emotion crossing the scenario's thresholds ends
-the call with an escalation to a supervisor or a hang-up; reaching the end of the last stage resolves it.
+Each reply is graded (scoring/grade.py) against the stage: its script type's phrases, its key points
+with their acts, its facts, the customer's last line and goal, the channel's length, and the earlier
+replies of the conversation; it is timed; the first branch of the stage whose conditions hold decides the
+customer's answer, the change in emotion and where the conversation goes. Emotion crossing the scenario's
+thresholds ends the call with an escalation to a supervisor or a hang-up; reaching the end of the last
+stage resolves it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from ..content.scenarios import Branch, Condition, Scenario, Stage
-from ..scoring import KeyPoint, PointResult, RuleSet, ScoreReport, cover, score
-from ..scoring.keypoints import coverage
+from ..content.scenarios import JUDGEMENTS, Branch, Condition, Scenario, Stage
+from ..scoring import KeyPoint, PointResult, RuleSet, ScoreReport, cover
+from ..scoring.grade import ReplyGrade, Situation, grade_reply
 
 SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
 SLOW_PENALTY = 10.0
@@ -47,6 +49,7 @@ class Turn:
     stage: str  # the stage the reply was given in
     report: ScoreReport
     points: tuple[PointResult, ...]
+    grade: ReplyGrade
     seconds: float
     slow: bool
     turn_score: float
@@ -65,7 +68,11 @@ def _clamp(value: float, low: float = 0, high: float = 100) -> float:
 
 
 def _holds(condition: Condition, *, text: str, report: ScoreReport, points: tuple[PointResult, ...], value: float,
-           slow: bool, emotion: int) -> bool:
+           slow: bool, emotion: int, flags: frozenset[str] = frozenset()) -> bool:
+    for judgement in JUDGEMENTS:
+        wanted = getattr(condition, judgement)
+        if wanted is not None and (judgement in flags) != wanted:
+            return False
     if condition.banned is not None:
         worst = max((SEVERITY_RANK[b.severity] for b in report.banned), default=0)
         needed = 1 if condition.banned == "any" else SEVERITY_RANK[condition.banned]
@@ -135,23 +142,34 @@ def _next(scenario: Scenario, state: State, stage: Stage, branch: Branch, emotio
     return State(stage=next_stage, emotion=emotion, turns=turns, outcome=outcome, covered=kept)
 
 
-def play(scenario: Scenario, state: State, text: str, seconds: float, rules: RuleSet, seed: str) -> Turn:
-    """One trainee reply and the customer's reaction; `state` must not be finished."""
+def play(scenario: Scenario, state: State, text: str, seconds: float, rules: RuleSet, seed: str,
+         *, earlier: tuple[str, ...] = (), customer: str = "") -> Turn:
+    """One trainee reply and the customer's reaction; `state` must not be finished.
+
+    `earlier` are the trainee's previous replies of the conversation and `customer` the line being
+    answered: a repeated reply earns nothing new, and relevance is judged against what was just said.
+    """
     if state.finished:
         raise ValueError("the conversation is over")
     stage = scenario.stage(state.stage)
-    report = score(text, stage.script, rules)
-    points = tuple(replace(p, covered=True) if not p.covered and p.id in state.covered else p
-                   for p in cover(text, stage.key_points))  # covered earlier: no `matched` text this turn
+    situation = Situation(key_points=stage.key_points, facts=stage.facts, references=(stage.goal, customer),
+                          domain=scenario.domain, channel=scenario.channel, earlier=earlier,
+                          already_covered=state.covered)
+    graded = grade_reply(text, stage.script, rules, situation)
+    report = graded.report
+    points = graded.points
+    if "repeated" in graded.flags:  # the customer heard it already: nothing new is covered
+        points = tuple(p if p.id in state.covered else replace(p, covered=False, reason="重复前面的话，不算新答到")
+                       for p in points)
     slow = seconds > scenario.turn_seconds
-    value = report.score * (0.5 + 0.5 * coverage(points)) if stage.key_points else report.score
-    value = round(_clamp(value - (SLOW_PENALTY if slow else 0)), 1)
+    value = round(_clamp(graded.grade - (SLOW_PENALTY if slow else 0)), 1)
     index = choose_branch(stage, text=text, report=report, points=points, value=value, slow=slow,
-                          emotion=state.emotion)
+                          emotion=state.emotion, flags=frozenset(graded.flags))
     branch = stage.branches[index]
     emotion = int(_clamp(state.emotion + branch.emotion))
     return Turn(
-        index=state.turns, stage=stage.id, report=report, points=points, seconds=round(seconds, 1), slow=slow,
+        index=state.turns, stage=stage.id, report=report, points=points, grade=graded, seconds=round(seconds, 1),
+        slow=slow,
         turn_score=value, branch=index, customer=_line(branch, seed, state.turns), emotion_before=state.emotion,
         state=_next(scenario, state, stage, branch, emotion, frozenset(p.id for p in points if p.covered)),
     )
@@ -160,12 +178,14 @@ def play(scenario: Scenario, state: State, text: str, seconds: float, rules: Rul
 def replay(scenario: Scenario, replies: list[tuple[str, float]], rules: RuleSet, seed: str) -> list[Turn]:
     """Play a whole transcript again from the start; identical inputs give identical turns."""
     state, turns = start(scenario), []
+    customer = scenario.opening
     for text, seconds in replies:
         if state.finished:
             break
-        turn = play(scenario, state, text, seconds, rules, seed)
+        turn = play(scenario, state, text, seconds, rules, seed, earlier=tuple(t for t, _ in replies[:len(turns)]),
+                    customer=customer)
         turns.append(turn)
-        state = turn.state
+        state, customer = turn.state, turn.customer
     return turns
 
 

@@ -95,10 +95,12 @@ def take_turn(session: RoleplaySession, user: User, text: object,
     scenario = scenario_of(session)
     state = engine.State(stage=session.stage, emotion=session.emotion, turns=taken, covered=_covered_in_stage(session))
     seconds = (now - session.last_customer_at).total_seconds()
-    turn = engine.play(scenario, state, text, seconds, rules, session.seed)
-    report = turn.report.to_dict()
+    earlier = tuple(t.text for t in session.turns if t.role == "trainee")
+    customer = next((t.text for t in reversed(session.turns) if t.role == "customer"), scenario.opening)
+    turn = engine.play(scenario, state, text, seconds, rules, session.seed, earlier=earlier, customer=customer)
+    report = turn.grade.to_dict()
     report["key_points"] = [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
-                             "start": p.start, "end": p.end, "earlier": p.covered and p.start < 0}
+                             "start": p.start, "end": p.end, "earlier": p.covered and p.start < 0, "reason": p.reason}
                             for p in turn.points]
     report["slow"] = turn.slow
     position = len(session.turns)
