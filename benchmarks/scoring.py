@@ -1,6 +1,13 @@
 """Reply-scorer throughput against a naive baseline, on one core, in the same run.
 
     .venv/bin/python benchmarks/scoring.py [--count 100000] [--baseline-count N] [--seed 1]
+    .venv/bin/python benchmarks/scoring.py --corpora dense,real [--count 30000] [--whole-process 30000]
+
+Three corpora: `mixed` (below), `dense` (every reply ~150 characters packed with polite and banned
+phrases and their allowed contexts, ~25 candidates a reply — where per-candidate judging is the cost)
+and `real` (the shared acceptance replies, real agent turns among them, repeated to the count).
+`--whole-process N` also times the whole `trainer score FILE` process on N dense replies against the
+same naive scorer run as a whole process (`--naive-file`), start-up included.
 
 The corpus mixes ordinary service sentences (from the repository's courses and questions, and from
 ../shared/reference when it is there) with phrasings built from the rule files themselves (polite and
@@ -33,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from trainer.content.phrases import load_rules  # noqa: E402
 from trainer.scoring import score  # noqa: E402
-from trainer.scoring.matcher import Layout, Matcher, _drop_overlaps  # noqa: E402
+from trainer.scoring.matcher import Layout, Matcher, _drop_overlaps, matcher_for  # noqa: E402
+from trainer.scoring.normalize import normalize  # noqa: E402
 
 ACCEPTANCE = ROOT.parent / "shared" / "acceptance"
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -128,6 +136,34 @@ def corpus(rules, count: int, rng: random.Random, neutral_share: float = 0.7) ->
     return replies
 
 
+def dense_corpus(rules, count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """~150 characters of polite and banned phrases and allowed contexts, with a little filler between."""
+    phrases = [lit for g in rules.groups.values() for lit in g.literals]
+    phrases += [lit for b in rules.banned for lit in b.literals]
+    phrases += [c.source.replace("…", "这个") for b in rules.banned for c in b.allow]
+    filler = ["我们", "这边", "您的", "问题", "已经", "现在", "物业", "师傅", "房号", "电话"]
+    scripts = list(rules.scripts)
+    replies = []
+    for _ in range(count):
+        parts, length = [], 0
+        while length < 150:
+            piece = rng.choice(phrases) if rng.random() < 0.7 else rng.choice(filler)
+            parts.append(piece)
+            length += len(piece) + 1
+        replies.append(("，".join(parts)[:150], rng.choice(scripts)))
+    return replies
+
+
+def real_corpus(count: int) -> list[tuple[str, str]]:
+    cases = []
+    for name in ("scoring_cases.yaml", "real_jddc_cases.yaml"):
+        if (ACCEPTANCE / name).is_file():
+            cases += yaml.safe_load((ACCEPTANCE / name).read_text(encoding="utf-8"))
+    if not cases:
+        return []
+    return [(cases[i % len(cases)]["text"], cases[i % len(cases)].get("script")) for i in range(count)]
+
+
 def timed(replies, rules, matcher=None) -> tuple[float, list[float]]:
     latencies = []
     began = time.perf_counter()
@@ -144,7 +180,12 @@ def main() -> None:
     parser.add_argument("--baseline-count", type=int, default=None, help="replies for the baseline (default: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--neutral-share", type=float, default=0.7, help="share of ordinary sentences")
+    parser.add_argument("--corpora", default="mixed,dense,real", help="which corpora to time (mixed, dense, real)")
+    parser.add_argument("--whole-process", type=int, default=0, help="also time whole processes on N dense replies")
+    parser.add_argument("--naive-file", help=argparse.SUPPRESS)  # the naive scorer as a whole process
     args = parser.parse_args()
+    if args.naive_file:
+        return naive_process(Path(args.naive_file))
     jieba.setLogLevel(60)
     jieba.initialize()
     rules, errors = load_rules(ROOT / "question_bank" / "phrases")
@@ -162,25 +203,84 @@ def main() -> None:
     print(f"acceptance cases: {len(cases)} scored, {len(differ)} differ between scorer and baseline {differ[:5]}")
 
     rng = random.Random(args.seed)
-    replies = corpus(rules, args.count, rng, args.neutral_share)
-    print(f"corpus: {len(replies)} replies, {sum(len(t) for t, _ in replies) / len(replies):.0f} characters on "
-          f"average, {len(rules.scripts)} script types, rules {rules.version}")
-    timed(replies[:2000], rules)  # warm caches the way a long-running process has them
+    wanted = [c.strip() for c in args.corpora.split(",") if c.strip()]
+    for name in wanted:
+        if name == "mixed":
+            replies = corpus(rules, args.count, rng, args.neutral_share)
+        elif name == "dense":
+            replies = dense_corpus(rules, args.count, rng)
+        elif name == "real":
+            replies = real_corpus(args.count)
+        else:
+            sys.exit(f"unknown corpus {name!r}")
+        if not replies:
+            print(f"\n[{name}] skipped: no acceptance data at {ACCEPTANCE}")
+            continue
+        run_corpus(name, replies, rules, naive, args.baseline_count)
+    if args.whole_process:
+        whole_processes(dense_corpus(rules, args.whole_process, random.Random(args.seed)))
 
+
+def run_corpus(name, replies, rules, naive, baseline_count) -> None:
+    candidates = sum(len(matcher_for(rules).find(normalize(t))) for t, _ in replies[:500]) / min(500, len(replies))
+    print(f"\n[{name}] {len(replies)} replies, {sum(len(t) for t, _ in replies) / len(replies):.0f} characters and "
+          f"{candidates:.1f} candidates on average, {len(rules.scripts)} script types, rules {rules.version}")
+    timed(replies[:2000], rules)  # warm caches the way a long-running process has them
     elapsed, latencies = timed(replies, rules)
-    baseline = replies[: args.baseline_count] if args.baseline_count else replies
+    baseline = replies[:baseline_count] if baseline_count else replies
     b_elapsed, b_latencies = timed(baseline, rules, naive)
 
-    def line(name, n, seconds, lat):
+    def line(label, n, seconds, lat):
         long = [t for (text, _), t in zip(replies, lat, strict=False) if len(text) >= 280]
         p99_long = statistics.quantiles(long, n=100)[98] * 1e6 if len(long) > 100 else float("nan")
-        print(f"{name:9s} {n / seconds:9.0f} replies/s  {seconds / n * 1e6:7.1f} µs/reply  "
+        print(f"{label:9s} {n / seconds:9.0f} replies/s  {seconds / n * 1e6:7.1f} µs/reply  "
               f"p50 {statistics.median(lat) * 1e6:6.1f} µs  p99 {statistics.quantiles(lat, n=100)[98] * 1e6:7.1f} µs  "
               f"p99 (280–300 chars) {p99_long:7.1f} µs")
 
     line("scorer", len(replies), elapsed, latencies)
     line("baseline", len(baseline), b_elapsed, b_latencies)
     print(f"speed-up: {(len(replies) / elapsed) / (len(baseline) / b_elapsed):.1f}× the baseline's throughput")
+
+
+def naive_process(path: Path) -> None:
+    """Score a JSON Lines file with the naive matcher, printing one report a line, as `trainer score` does."""
+    import json
+
+    jieba.setLogLevel(60)
+    rules, _ = load_rules(ROOT / "question_bank" / "phrases")
+    naive = NaiveMatcher(rules)
+    out = sys.stdout
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(raw)
+        out.write(json.dumps(score(item["text"], item.get("script"), rules, matcher=naive).to_dict(item["id"]),
+                             ensure_ascii=False) + "\n")
+
+
+def whole_processes(replies) -> None:
+    """Time `trainer score FILE` and the naive scorer as whole processes on the same file (start-up included)."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as fh:
+        for n, (text, script) in enumerate(replies):
+            fh.write(json.dumps({"id": n, "text": text, "script": script}, ensure_ascii=False) + "\n")
+        path = fh.name
+    trainer = Path(sys.executable).with_name("trainer")
+    runs = {"trainer score": [str(trainer), "score", path],
+            "naive": [sys.executable, str(Path(__file__).resolve()), "--naive-file", path]}
+    seconds = {}
+    for label, command in runs.items():
+        began = time.perf_counter()
+        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
+        seconds[label] = time.perf_counter() - began
+    began = time.perf_counter()
+    subprocess.run([str(trainer), "score", "/dev/null"], check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
+    start_up = time.perf_counter() - began
+    print(f"\n[whole process, {len(replies)} dense replies] trainer score {seconds['trainer score']:.1f} s, "
+          f"naive {seconds['naive']:.1f} s: {seconds['naive'] / seconds['trainer score']:.1f}× ; "
+          f"trainer score on an empty file (start-up) {start_up:.2f} s")
+    Path(path).unlink()
 
 
 if __name__ == "__main__":

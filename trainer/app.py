@@ -57,7 +57,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .learning.views import requests_bp
     from .practice import models as _practice_models  # noqa: F401
     from .practice.views import bp as practice_bp
-    from .practice.views import rules_bp
     from .review import calibration_views as _calibration_views  # noqa: F401 - routes on review_bp
     from .review import drill_views as _drill_views  # noqa: F401 - routes on review_bp
     from .review import models as _review_models  # noqa: F401
@@ -65,6 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .review.views import bp as review_bp
     from .roleplay import models as _roleplay_models  # noqa: F401
     from .roleplay.views import bp as roleplay_bp
+    from .rules import models as _rules_models  # noqa: F401
+    from .rules.views import bp as rules_bp
 
     inputs.install(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.install(app)

@@ -19,9 +19,9 @@ from .competency.models import Indicator, IndicatorWeight, WeightSet
 from .content import CompetencyModel, ContentSet, GradeDef
 from .extensions import db
 from .learning.models import Course, CourseSegment
-from .practice.models import PhraseRuleSet
 from .review.models import Rubric, ViolationCategory
 from .roleplay.models import ScenarioRecord
+from .rules.models import PhraseRuleSet
 from .timeutil import utcnow
 
 

@@ -11,7 +11,8 @@ from trainer.accounts import services as accounts
 from trainer.competency.models import Evidence
 from trainer.content import load_content
 from trainer.extensions import db
-from trainer.practice.models import PhraseRuleSet, PracticeAttempt
+from trainer.practice.models import PracticeAttempt
+from trainer.rules.models import PhraseRuleSet
 from trainer.sync import sync_content
 
 
@@ -164,6 +165,6 @@ def test_changed_rules_come_into_force_on_sync(app, tmp_path):
                        encoding="utf-8")
     report = sync_content(load_content(tmp_path))
     assert any(change.startswith("phrase rules") for change in report.changes)
-    from trainer.practice.services import rules_in_force
+    from trainer.rules.services import rules_in_force
 
     assert rules_in_force().scoring.pass_line == 70

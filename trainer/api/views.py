@@ -18,7 +18,6 @@ from ..competency import services as competency
 from ..extensions import db
 from ..learning import services as learning
 from ..messages import ServiceError
-from ..practice import services as practice
 from ..review import grading as review_grading
 from ..review import queue as review_queue_module
 from ..review.grading import GradeInput
@@ -26,6 +25,7 @@ from ..review.models import ITEM_KINDS, ReviewItem
 from ..review.sources import content_of
 from ..roleplay import services as roleplay
 from ..roleplay.models import RoleplaySession
+from ..rules import services as phrase_rules
 from ..scoring.batch import score_object
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -100,8 +100,8 @@ def score():
     if not isinstance(body, dict):
         abort(400)
     try:
-        rules = practice.rules_in_force()
-    except practice.RulesNotLoaded:
+        rules = phrase_rules.rules_in_force()
+    except phrase_rules.RulesNotLoaded:
         abort(503, messages.msg("practice.no_rules"))
     result = score_object(body, rules)
     if "error" in result:
@@ -291,7 +291,7 @@ def course_practice():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400)
-    text, limit = body.get("text"), practice.rules_in_force().scoring.max_chars
+    text, limit = body.get("text"), phrase_rules.rules_in_force().scoring.max_chars
     if not isinstance(text, str) or not text.strip():
         return jsonify({"error": messages.msg("api.text_required"), "status": 400}), 400
     if len(text) > limit:

@@ -18,7 +18,7 @@ from ..accounts.models import Team, User
 from ..competency import services as competency
 from ..content.questions import Question
 from ..extensions import db
-from ..practice import services as practice
+from ..rules import services as phrase_rules
 from ..timeutil import utcnow
 from . import analysis
 from .grading import Grade, coerce_answer, grade, indicator_scores
@@ -291,7 +291,7 @@ def _grade_and_close(attempt: ExamAttempt, *, timed_out: bool) -> bool:
         db.session.refresh(attempt)
         return False
     db.session.refresh(attempt)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     questions = attempt_questions(attempt)
     graded = [(q, grade(q, attempt.answers.get(q.id), rules)) for q in questions]
     value = round(100 * sum(g.score for _, g in graded) / len(graded), 1) if graded else 0.0
@@ -379,7 +379,7 @@ def recall_counts(user: User) -> tuple[int, int]:
 
 def answer_recalls(user: User, answers: dict[str, object]) -> list[tuple[RecallCard, Grade]]:
     cards = due_recalls(user)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     results = []
     for card in cards:
         if card.question_id not in answers:
@@ -453,7 +453,7 @@ def answer_weekly(user: User, value: object) -> WeeklyAnswer:
     if weekly_answer_of(user, weekly.week_start) is not None:
         raise AssessmentError("weekly.already")
     question = weekly.question.question()
-    result = grade(question, value, practice.rules_in_force())
+    result = grade(question, value, phrase_rules.rules_in_force())
     answer = WeeklyAnswer(week_start=weekly.week_start, user_id=user.id, question_id=question.id,
                           answer={"value": value}, score=result.score, correct=result.correct)
     db.session.add(answer)

@@ -21,6 +21,7 @@ from ..competency import services as competency
 from ..content import load_content
 from ..extensions import db
 from ..practice import services as practice
+from ..rules import services as phrase_rules
 from ..sync import sync_content
 from ..timeutil import utcnow
 from . import activity, reviews
@@ -48,8 +49,8 @@ def has_users() -> bool:
 
 def _ensure_content() -> None:
     try:
-        practice.rules_in_force()
-    except practice.RulesNotLoaded:
+        phrase_rules.rules_in_force()
+    except phrase_rules.RulesNotLoaded:
         sync_content(load_content(current_app.config["CONTENT_ROOT"]))
     if competency.active_weight_set() is None:
         sync_content(load_content(current_app.config["CONTENT_ROOT"]))

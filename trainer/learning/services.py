@@ -17,6 +17,7 @@ from ..competency import services as competency
 from ..competency.stats import weakest
 from ..extensions import db
 from ..practice import services as practice
+from ..rules import services as phrase_rules
 from ..scoring import KeyPoint
 from ..scoring.facts import Facts
 from ..timeutil import utcnow
@@ -285,7 +286,7 @@ def submit_quiz(enrolment: Enrolment, answers: dict[str, object]) -> CourseQuizA
     questions = quiz_questions(enrolment.course)
     if not questions:
         raise LearningError("learning.no_quiz")
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     graded = [(row.question(), grade(row.question(), answers.get(row.id), rules)) for row in questions]
     value = round(100 * sum(g.score for _, g in graded) / len(graded), 1)
     passed = value >= enrolment.course.pass_mark

@@ -15,8 +15,8 @@ from ..assessment.forms import answer_form, answers_from
 from ..competency import services as competency
 from ..extensions import db
 from ..forms import ActionForm
-from ..practice import services as practice
 from ..practice.highlight import segments as highlight
+from ..rules import services as phrase_rules
 from . import services
 from .forms import (
     ArchiveForm,
@@ -158,7 +158,7 @@ def segment(slug: str, position: int):
         form_practice=practice_id if request.method == "POST" else None,
         results=results,
         highlights={pid: highlight(a.text, a.report) for pid, a in results.items()},
-        rules=practice.rules_in_force(),
+        rules=phrase_rules.rules_in_force(),
         action=ActionForm(),
     ), status
 

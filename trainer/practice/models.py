@@ -1,4 +1,4 @@
-"""The phrase rules in force, and trainees' practice replies."""
+"""Trainees' practice replies (the rules they are scored by live in trainer/rules/)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..extensions import db
 from ..timeutil import utcnow
-
-
-class PhraseRuleSet(db.Model):
-    """The texts of the rule files, as synced. Every app process compiles the active one, so all agree."""
-
-    __tablename__ = "phrase_rule_sets"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[str] = mapped_column(String(32), unique=True)
-    texts: Mapped[dict] = mapped_column(JSON)
-    active: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PracticeAttempt(db.Model):

@@ -1,4 +1,4 @@
-"""Practice rules: which phrase rules are in force, scoring a trainee's reply, and what it is evidence of."""
+"""Practice rules: grading a trainee's reply, keeping it, and what it is evidence of."""
 
 from __future__ import annotations
 
@@ -6,56 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User
 from ..competency import services as competency
-from ..content import ContentError, load_content
-from ..content.phrases import rules_from_texts
 from ..extensions import db
+from ..rules import services as phrase_rules
 from ..scoring import KeyPoint, RuleSet, ScoreReport
 from ..scoring.facts import Facts
 from ..scoring.grade import Situation, grade_reply
 from ..scoring.privacy import mask
 from ..timeutil import utcnow
-from .models import PhraseRuleSet, PracticeAttempt
-
-_COMPILED: dict[str, RuleSet] = {}
-
-
-class RulesNotLoaded(Exception):
-    """No rule set has been synced yet (`trainer content sync`)."""
-
-
-def rules_in_force() -> RuleSet:
-    """The active rule set, compiled once per process and version."""
-    row = db.session.execute(
-        select(PhraseRuleSet.version, PhraseRuleSet.id).where(PhraseRuleSet.active.is_(True))
-    ).first()
-    if row is None:
-        raise RulesNotLoaded
-    version, row_id = row
-    rules = _COMPILED.get(version)
-    if rules is None:
-        texts = db.session.get(PhraseRuleSet, row_id).texts
-        rules, errors = rules_from_texts(texts)
-        if rules is None:  # synced rules were valid when stored; only a code change could break them
-            raise RulesNotLoaded(errors)
-        _COMPILED.clear()
-        _COMPILED[version] = rules
-    return rules
-
-
-def draft_rules() -> tuple[RuleSet | None, list[ContentError]]:
-    """The rule files on disk as they are now, for testing before `trainer content sync` puts them in force."""
-    content = load_content(current_app.config["CONTENT_ROOT"])
-    phrase_errors = [e for e in content.errors if "/phrases/" in f"/{e.path}"]
-    return (content.rules, phrase_errors) if content.rules else (None, phrase_errors or list(content.errors))
-
-
-def script_choices(rules: RuleSet) -> list[tuple[str, str]]:
-    return [(s.id, s.name) for s in rules.scripts.values()]
+from .models import PracticeAttempt
 
 
 @dataclass(frozen=True)
@@ -95,7 +57,7 @@ def practise(
     scoring/grade.py, the one place a reply's grade is made. The free practice page has no key points:
     its grade is the phrase compliance and the form. `record=False` grades without storing anything.
     """
-    rules = rules_in_force()
+    rules = phrase_rules.rules_in_force()
     situation = Situation(key_points=key_points, facts=facts or Facts(), domain=domain, channel=channel,
                           references=(prompt, model_answer) if key_points else ())
     graded = grade_reply(text, script, rules, situation)

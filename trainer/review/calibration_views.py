@@ -15,8 +15,8 @@ from ..access import allow
 from ..accounts.models import User
 from ..extensions import db
 from ..messages import ServiceError
-from ..practice import services as practice
 from ..practice.highlight import segments
+from ..rules import services as phrase_rules
 from ..timeutil import utcnow
 from . import calibration, grading
 from .forms import CalibrationForm, grade_form
@@ -119,7 +119,7 @@ def calibration_item(session_id: int, item_id: int):
         "review/calibration_item.html", session=session, item=target, content=content, hits=hits, form=form,
         mine=mine, grades=calibration.visible_grades(session, target, current_user),
         grader=calibration.is_grader(current_user, session), closed=utcnow() > session.deadline,
-        rubric=grading.rubric_view(target.rubric_id), names=indicator_names(), rules=practice.rules_in_force(),
+        rubric=grading.rubric_view(target.rubric_id), names=indicator_names(), rules=phrase_rules.rules_in_force(),
         marks={t.position: segments(t.text, dict(t.report or {})) for t in content.turns if t.role == "trainee"},
         hits_by_turn={p: [h for h in hits if h.turn == p] for p in positions},
     ), status

@@ -22,8 +22,8 @@ from ..accounts.models import User
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import ServiceError
-from ..practice import services as practice
 from ..practice.highlight import segments
+from ..rules import services as phrase_rules
 from ..scoring import RuleSet
 from . import drills as service
 from .models import DrillSession, DrillTurn
@@ -63,8 +63,8 @@ def _open_form() -> DrillOpenForm:
     form = DrillOpenForm()
     form.agent_id.choices = [(a.id, f"{a.display_name}（{a.team.name if a.team else '—'}）")
                              for a in service.openable_agents(current_user)]
-    rules = practice.rules_in_force()
-    form.script.choices = practice.script_choices(rules)
+    rules = phrase_rules.rules_in_force()
+    form.script.choices = phrase_rules.script_choices(rules)
     if request.method == "GET":
         form.script.data = "complaint" if "complaint" in rules.scripts else "any"
     return form
@@ -72,7 +72,7 @@ def _open_form() -> DrillOpenForm:
 
 def _list_page(form: DrillOpenForm | None, status: int = 200):
     return render_template("review/drills.html", form=form, rows=service.drills_for(current_user),
-                           rules=practice.rules_in_force()), status
+                           rules=phrase_rules.rules_in_force()), status
 
 
 @bp.route("/drills")
@@ -130,7 +130,7 @@ def _turn_view(turn: dict, rules: RuleSet) -> dict:
 
 def _state_json(drill: DrillSession, after: int) -> dict:
     data = service.state(drill, after)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     data["turns"] = [_turn_view(t, rules) if t["role"] == "trainee" else t for t in data["turns"]]
     item = service.item_of(drill) if drill.status == "finished" else None
     data["item_url"] = url_for("review.item", item_id=item.id) if item else None
@@ -138,7 +138,7 @@ def _state_json(drill: DrillSession, after: int) -> dict:
 
 
 def _page(drill: DrillSession, *, form: TurnForm | None = None, status: int = 200):
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     turns: list[DrillTurn] = list(drill.turns)
     if current_user.id == drill.supervisor_id:
         role = "customer"

@@ -40,6 +40,7 @@ from ..competency import services as competency
 from ..extensions import db
 from ..messages import ServiceError
 from ..practice import services as practice
+from ..rules import services as phrase_rules
 from ..scoring import RuleSet
 from ..scoring.grade import Situation, grade_reply
 from ..scoring.privacy import mask
@@ -76,7 +77,7 @@ def open_drill(supervisor: User, agent: User | None, *, title: str, script: str)
     title = (title or "").strip() if isinstance(title, str) else ""
     if not title or len(title) > TITLE_LIMIT:
         raise ServiceError("drill.title_required", limit=TITLE_LIMIT)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     if not isinstance(script, str) or script not in rules.scripts:
         raise ServiceError("drill.unknown_script")
     existing = db.session.scalar(select(DrillSession).where(
@@ -150,7 +151,7 @@ def say(session: DrillSession, supervisor: User, text: object, after: int | None
         raise ServiceError("drill.finished", 409)
     if supervisor.id != session.supervisor_id:
         raise ServiceError("drill.not_customer", 403)
-    checked = _checked_text(text, practice.rules_in_force())
+    checked = _checked_text(text, phrase_rules.rules_in_force())
     return _append(session, "customer", checked, after)
 
 
@@ -160,7 +161,7 @@ def reply(session: DrillSession, agent: User, text: object, after: int | None = 
         raise ServiceError("drill.finished", 409)
     if agent.id != session.agent_id:
         raise ServiceError("drill.not_trainee", 403)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     checked = _checked_text(text, rules)
     # A drill has no key points or goal to judge relevance by (the supervisor improvises the customer):
     # the reply is graded on its phrases and its form, and a repeat of an earlier reply earns nothing.
@@ -196,7 +197,7 @@ def finish(session: DrillSession, supervisor: User) -> ReviewItem:
         raise ServiceError("drill.not_customer", 403)
     if session.status != "open":
         raise ServiceError("drill.finished", 409)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     now = utcnow()
     claimed = db.session.execute(
         update(DrillSession).where(DrillSession.id == session.id, DrillSession.status == "open")

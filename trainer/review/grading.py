@@ -24,6 +24,7 @@ from ..competency import services as competency
 from ..competency.models import Evidence
 from ..extensions import db
 from ..messages import ServiceError
+from ..rules import services as phrase_rules
 from ..timeutil import utcnow
 from . import audit
 from .hits import Hit, hits_of
@@ -76,12 +77,10 @@ def can_grade(viewer: User, item: ReviewItem) -> bool:
 
 
 def item_hits(item: ReviewItem, content: ItemContent | None = None) -> list[Hit]:
-    from ..practice import services as practice
-
     content = content or content_of(item)
     try:
-        names = {g: group.name for g, group in practice.rules_in_force().groups.items()}
-    except practice.RulesNotLoaded:
+        names = {g: group.name for g, group in phrase_rules.rules_in_force().groups.items()}
+    except phrase_rules.RulesNotLoaded:
         names = {}
     return hits_of(content.turns, names)
 

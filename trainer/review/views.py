@@ -15,8 +15,8 @@ from ..competency.models import Evidence
 from ..extensions import db
 from ..forms import ActionForm
 from ..messages import ServiceError
-from ..practice import services as practice
 from ..practice.highlight import segments
+from ..rules import services as phrase_rules
 from . import audit, corrections, disputes, grading, queue, spotchecks
 from .forms import (
     CorrectionForm,
@@ -83,7 +83,7 @@ def queue_page():
 def _item_page(item: ReviewItem, *, form=None, dispute_form=None, decision_form=None, status: int = 200):
     content = content_of(item)
     hits = grading.item_hits(item, content)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     staff = grading.can_grade(current_user, item)
     positions = [t.position for t in content.turns if t.role == "trainee"]
     if staff and form is None:

@@ -13,8 +13,8 @@ from ..accounts.models import User
 from ..competency import services as competency
 from ..content.scenarios import Scenario, scenario_from_dict
 from ..extensions import db
-from ..practice import services as practice
 from ..review import hits, queue
+from ..rules import services as phrase_rules
 from ..scoring.privacy import mask
 from ..timeutil import utcnow
 from . import engine
@@ -76,7 +76,7 @@ def take_turn(session: RoleplaySession, user: User, text: object,
         raise RoleplayError("roleplay.finished", 409)
     if not isinstance(text, str) or not text.strip():
         raise RoleplayError("roleplay.empty")
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     if len(text) > rules.scoring.max_chars:
         raise RoleplayError("roleplay.too_long", 413, limit=rules.scoring.max_chars)
     taken = session.turns_taken
@@ -150,7 +150,7 @@ def _finish(session: RoleplaySession, scenario: Scenario, outcome: str) -> None:
                                    source_kind="roleplay", source_id=str(session.id),
                                    note=f"{scenario.title} · 整体", commit=False)
     turns = [hits.Turn(t.position, t.role, t.text, t.report) for t in session.turns]
-    pass_line = practice.rules_in_force().scoring.pass_line
+    pass_line = phrase_rules.rules_in_force().scoring.pass_line
     indicators = [i for stage in scenario.stages for i in stage.indicators] + list(scenario.indicators)
     queue.enqueue(kind="roleplay", source_id=session.id, agent=session.user, title=scenario.title,
                   context=scenario.id, auto_score=session.score, indicators=indicators,

@@ -9,8 +9,8 @@ from .. import messages
 from ..access import allow
 from ..extensions import db
 from ..forms import ActionForm
-from ..practice import services as practice
 from ..practice.highlight import segments
+from ..rules import services as phrase_rules
 from . import services
 from .forms import ReplyForm
 from .models import RoleplaySession
@@ -65,7 +65,7 @@ def session(session_id: int):
         status = 400
     form.after.data = item.turns_taken
     scenario = services.scenario_of(item)
-    rules = practice.rules_in_force()
+    rules = phrase_rules.rules_in_force()
     marks = {t.id: segments(t.text, t.report) for t in item.turns if t.role == "trainee"}
     return render_template(
         "roleplay/session.html", item=item, scenario=scenario, form=form, rules=rules, marks=marks,

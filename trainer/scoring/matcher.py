@@ -2,8 +2,9 @@
 
 One Aho-Corasick pass over the text finds all candidates (literals, and the fixed anchors of
 patterns). Only then is each candidate examined: patterns are confirmed by their regex within the
-sentence, banned phrases get a jieba word-boundary check on a small window around them (so "喂养"
-is not "喂"), allowed contexts, quotation and whole-sentence / short-clause rules. Segmenting the
+sentence, then offered to the suppressors (suppressors.py: quotation, a jieba word-boundary check on a
+small window around the candidate — "喂养" is not "喂" —, allowed contexts, companions, whole-sentence
+and short-clause rules). Segmenting the
 whole reply with jieba is what makes naive scorers slow; here jieba sees a dozen characters per
 candidate and most replies have one or two candidates.
 
@@ -24,17 +25,22 @@ import jieba
 
 from .normalize import CLAUSE_BREAK, SENTENCE_END, Normalized
 from .rules import Banned, Group, Pattern, RuleSet
+from .suppressors import (  # noqa: F401 - the statuses are part of this module's interface
+    ALLOWED,
+    ALONE_IN_SENTENCE,
+    CLAUSE_TOO_LONG,
+    LIFTED,
+    NOT_ALONE,
+    QUOTED,
+    WORD_BOUNDARY,
+    Candidate,
+    applicable,
+    suppressed,
+)
 
 jieba.setLogLevel(logging.WARNING)
 
 COUNTED = "counted"
-QUOTED = "quoted"
-WORD_BOUNDARY = "word_boundary"
-ALLOWED = "allowed_context"
-NOT_ALONE = "not_alone"
-CLAUSE_TOO_LONG = "clause_too_long"
-LIFTED = "lifted_by"
-ALONE_IN_SENTENCE = "without_companion"
 
 _BOUNDARY_WINDOW = 5
 _PUNCTUATION = re.compile("[" + re.escape("".join(sorted(CLAUSE_BREAK))) + "]")
@@ -180,6 +186,8 @@ class Matcher:
         self._automaton = automaton
         self._empty = not entries
         self._particles = rules.scoring.particles
+        # per rule, only the suppressors that can apply to it: most candidates meet one or two, not seven
+        self._chains: dict[int, tuple] = {}
 
     def find(self, norm: Normalized, layout: Layout | None = None) -> list[Hit]:
         """Every candidate in the text, each with its status (counted or why not)."""
@@ -207,40 +215,13 @@ class Matcher:
         return _inside_word(text, start, end, sentence)
 
     def _judge(self, kind: str, rule: Banned | Group, start: int, end: int, layout: Layout) -> Hit:
-        if layout.quoted(start, end):
-            return Hit(kind, rule, start, end, QUOTED)
-        if kind == "group":
+        if kind == "group" and not layout.quotes:  # a polite phrase outside quotes always counts
             return Hit(kind, rule, start, end)
-        text = layout.text
-        sentence = layout.sentence_span(start)
-        if rule.boundary and not (layout.edge(start) and layout.edge(end)):
-            word = self.inside_word(text, start, end, sentence)
-            if word is not None:
-                return Hit(kind, rule, start, end, WORD_BOUNDARY, word)
-        for context in rule.allow:
-            for match in context.regex.finditer(text, sentence[0], max(sentence[1], end)):
-                if match.start() <= start and end <= match.end():
-                    return Hit(kind, rule, start, end, ALLOWED, context.source)
-        if rule.without or rule.with_all:
-            words = text[sentence[0]:max(sentence[1], end)]
-            lifted = next((w for w in rule.without if w in words), None)
-            if lifted is not None:
-                return Hit(kind, rule, start, end, LIFTED, lifted)
-            absent = next((w for w in rule.with_all if w not in words), None)
-            if absent is not None:
-                return Hit(kind, rule, start, end, ALONE_IN_SENTENCE, absent)
-        if rule.alone or rule.max_clause is not None:
-            c_start, c_end = layout.clause(start, end)
-            while c_start < start and text[c_start] in self._particles:
-                c_start += 1
-            while c_end > end and text[c_end - 1] in self._particles:
-                c_end -= 1
-            clause = text[c_start:c_end]
-            if rule.alone and (c_start, c_end) != (start, end):
-                return Hit(kind, rule, start, end, NOT_ALONE, clause)
-            if rule.max_clause is not None and len(clause) > rule.max_clause:
-                return Hit(kind, rule, start, end, CLAUSE_TOO_LONG, clause)
-        return Hit(kind, rule, start, end)
+        chain = self._chains.get(id(rule))
+        if chain is None:
+            chain = self._chains[id(rule)] = applicable(kind, rule)
+        found = suppressed(Candidate(kind, rule, start, end, layout, self._particles, self.inside_word), chain)
+        return Hit(kind, rule, start, end) if found is None else Hit(kind, rule, start, end, *found)
 
 
 def _drop_overlaps(hits: list[Hit]) -> list[Hit]:

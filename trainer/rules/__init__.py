@@ -1,0 +1,1 @@
+"""The phrase rules in force: the synced rule texts, their compiled form, and the admin rule tester."""
