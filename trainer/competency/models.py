@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -40,6 +40,11 @@ class WeightSet(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: from when the version drives the index (a new version takes effect on this date)
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    #: where the numbers came from: {"kind": "model_file" | "manual" | "delphi", "survey", "round", "w", "p", …}
+    provenance: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(String(500), default="")
 
     weights: Mapped[list[IndicatorWeight]] = relationship(
         back_populates="weight_set", cascade="all, delete-orphan"
@@ -78,6 +83,26 @@ class Evidence(db.Model):
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     indicator: Mapped[Indicator] = relationship()
+
+
+class IndicatorScore(db.Model):
+    """An agent's current standing on one indicator, kept up to date as evidence is appended.
+
+    Every mastery method can be computed from these few numbers, so tables of thousands of agents read
+    one row per agent and indicator instead of every piece of evidence; the arithmetic stays in stats.py.
+    """
+
+    __tablename__ = "indicator_scores"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    latest: Mapped[float] = mapped_column(Float)  # the most recent effective value
+    earlier_mean: Mapped[float | None] = mapped_column(Float)  # the mean of the values before it
+    mean: Mapped[float] = mapped_column(Float)
+    highest: Mapped[float] = mapped_column(Float)
+    latest_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class EvidenceIsAppendOnly(Exception):

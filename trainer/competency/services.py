@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..timeutil import utcnow
 from . import stats
-from .models import Evidence, Indicator, IndicatorWeight, WeightSet
+from .models import Evidence, Indicator, IndicatorScore, IndicatorWeight, WeightSet
 
 # --- the model and its weights -----------------------------------------------------------------------
 
@@ -120,9 +121,45 @@ def record_evidence(
     if at is not None:
         evidence.recorded_at = at
     db.session.add(evidence)
+    db.session.flush()
+    refresh_standing(agent.id, indicator_id)
     if commit:
         db.session.commit()
     return evidence
+
+
+def refresh_standing(agent_id: int, indicator_id: str) -> None:
+    """Recompute the agent's cached standing on one indicator from its evidence (one small query)."""
+    rows = db.session.execute(
+        select(Evidence.value, Evidence.recorded_at, Evidence.id, Evidence.supersedes_id)
+        .where(Evidence.agent_id == agent_id, Evidence.indicator_id == indicator_id)
+    )
+    points = [stats.EvidencePoint(indicator_id, value, at, eid, sup) for value, at, eid, sup in rows]
+    found = stats.standing(indicator_id, points)
+    row = db.session.get(IndicatorScore, (agent_id, indicator_id))
+    if found is None:
+        if row is not None:
+            db.session.delete(row)
+        return
+    values = {"count": found.count, "latest": found.latest, "earlier_mean": found.earlier_mean, "mean": found.mean,
+              "highest": found.highest, "latest_at": found.latest_at, "updated_at": utcnow()}
+    if row is None:
+        db.session.add(IndicatorScore(agent_id=agent_id, indicator_id=indicator_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+def rebuild_standings(agent_ids: list[int] | None = None) -> int:
+    """Recompute every cached standing (after an import, or to repair); returns how many were written."""
+    query = select(Evidence.agent_id, Evidence.indicator_id).distinct()
+    if agent_ids is not None:
+        query = query.where(Evidence.agent_id.in_(agent_ids))
+    pairs = db.session.execute(query).all()
+    for agent_id, indicator_id in pairs:
+        refresh_standing(agent_id, indicator_id)
+    db.session.commit()
+    return len(pairs)
 
 
 def evidence_for(agent: User, limit: int | None = None) -> list[Evidence]:
@@ -141,19 +178,16 @@ def superseded_ids(evidence: Iterable[Evidence]) -> set[int]:
     return set(db.session.scalars(select(Evidence.supersedes_id).where(Evidence.supersedes_id.in_(ids))))
 
 
-def _points_by_agent(agent_ids: list[int]) -> dict[int, list[stats.EvidencePoint]]:
-    points: dict[int, list[stats.EvidencePoint]] = defaultdict(list)
+def _standings_by_agent(agent_ids: list[int]) -> dict[int, list[stats.Standing]]:
+    """Every agent's cached standings in one query: a table of thousands reads rows per indicator, not evidence."""
+    found: dict[int, list[stats.Standing]] = defaultdict(list)
     if not agent_ids:
-        return points
-    rows = db.session.execute(
-        select(
-            Evidence.agent_id, Evidence.indicator_id, Evidence.value, Evidence.recorded_at, Evidence.id,
-            Evidence.supersedes_id,
-        ).where(Evidence.agent_id.in_(agent_ids))
-    )
-    for agent_id, indicator, value, at, eid, supersedes in rows:
-        points[agent_id].append(stats.EvidencePoint(indicator, value, at, eid, supersedes))
-    return points
+        return found
+    rows = db.session.scalars(select(IndicatorScore).where(IndicatorScore.agent_id.in_(agent_ids)))
+    for row in rows:
+        found[row.agent_id].append(stats.Standing(row.indicator_id, row.count, row.latest, row.earlier_mean,
+                                                  row.mean, row.highest, row.latest_at))
+    return found
 
 
 # --- profiles ----------------------------------------------------------------------------------------
@@ -193,9 +227,10 @@ def parse_method(value: str | None) -> stats.Mastery:
         return stats.Mastery.DECAYING_AVERAGE
 
 
-def _build(agent: User, points: list[stats.EvidencePoint], model: ModelView, method: stats.Mastery) -> Profile:
+def _build(agent: User, standings: list[stats.Standing], model: ModelView, method: stats.Mastery) -> Profile:
     decay = current_app.config["MASTERY_DECAY_WEIGHT"]
-    scores = stats.indicator_scores(points, method, decay)
+    scores = {s.indicator: stats.IndicatorScore(s.indicator, stats.score_from(s, method, decay), s.count, s.latest_at)
+              for s in standings}
     values = {k: v.score for k, v in scores.items()}
     result = stats.weighted_index(values, model.weight_groups)
     infos = {i.id: i for g in model.groups for i in g.indicators}
@@ -232,7 +267,7 @@ def profile(agent: User, method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE)
     model = model_view()
     if model is None:
         return None
-    return _build(agent, _points_by_agent([agent.id])[agent.id], model, method)
+    return _build(agent, _standings_by_agent([agent.id])[agent.id], model, method)
 
 
 def profiles(agents: list[User], method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE) -> list[Profile]:
@@ -240,8 +275,8 @@ def profiles(agents: list[User], method: stats.Mastery = stats.Mastery.DECAYING_
     model = model_view()
     if model is None:
         return []
-    points = _points_by_agent([a.id for a in agents])
-    return [_build(agent, points.get(agent.id, []), model, method) for agent in agents]
+    standings = _standings_by_agent([a.id for a in agents])
+    return [_build(agent, standings.get(agent.id, []), model, method) for agent in agents]
 
 
 def evidence_totals() -> int:

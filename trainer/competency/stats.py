@@ -137,3 +137,41 @@ def weakest(scores: Mapping[str, float | None], combined: Mapping[str, float], l
         return (100 - (score if score is not None else 0.0)) * combined[indicator]
 
     return sorted(combined, key=lambda ind: (-gap(ind), ind))[:limit]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What every mastery method needs from one indicator's evidence, kept per agent so tables stay cheap."""
+
+    indicator: str
+    count: int
+    latest: float
+    earlier_mean: float | None  # None when there is only one value
+    mean: float
+    highest: float
+    latest_at: datetime
+
+
+def standing(indicator: str, points: Iterable[EvidencePoint]) -> Standing | None:
+    """The standing from one indicator's evidence (superseded records are ignored), or None without any."""
+    items = sorted(effective(p for p in points if p.indicator == indicator), key=lambda p: (p.at, p.id))
+    if not items:
+        return None
+    values = [p.value for p in items]
+    history = values[:-1]
+    return Standing(indicator, len(values), values[-1], sum(history) / len(history) if history else None,
+                    sum(values) / len(values), max(values), items[-1].at)
+
+
+def score_from(item: Standing, method: Mastery = Mastery.DECAYING_AVERAGE,
+               decay_weight: float = DEFAULT_DECAY_WEIGHT) -> float:
+    """The same score `mastery` gives over all the values, from the standing alone."""
+    if method is Mastery.MOST_RECENT:
+        return item.latest
+    if method is Mastery.HIGHEST:
+        return item.highest
+    if method is Mastery.MEAN:
+        return item.mean
+    if item.earlier_mean is None:
+        return item.latest
+    return decay_weight * item.latest + (1 - decay_weight) * item.earlier_mean
