@@ -68,7 +68,7 @@ def database(agents: int, per_agent: int, rng: random.Random) -> None:
             upgrade()
             sync_content(load_content(ROOT))
             ids = [i.id for g in competency.model_view().groups for i in g.indicators]
-            users = [accounts.create_user(username=f"a{n}", password="x" * 8, role="trainee", commit=False)
+            users = [accounts.create_user(username=f"a{n}", password="bench-pass-2026", role="trainee", commit=False)
                      for n in range(agents)]
             db.session.flush()
             now = datetime(2026, 6, 1)

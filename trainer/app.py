@@ -45,11 +45,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .accounts import models as _accounts_models  # noqa: F401 - register tables
     from .accounts.views import admin_bp
     from .accounts.views import bp as accounts_bp
+    from .api import hr_views as _hr_views  # noqa: F401 - routes on api_bp
     from .api.views import bp as api_bp
     from .assessment import models as _assessment_models  # noqa: F401
     from .assessment.views import bp as assessment_bp
     from .assessment.views import closed_book_guard
+    from .competency import grade_models as _grade_models  # noqa: F401 - grade history
     from .competency import models as _competency_models  # noqa: F401
+    from .competency import promotion_views as _promotion_views  # noqa: F401 - routes on competency_bp
+    from .competency import survey_models as _survey_models  # noqa: F401 - Delphi surveys
+    from .competency.dashboard_views import bp as dashboards_bp
+    from .competency.kpi_views import bp as kpi_bp
+    from .competency.survey_views import delphi_bp  # the outside experts' /delphi/<token>
     from .competency.views import bp as competency_bp
     from .home.views import bp as home_bp
     from .learning import models as _learning_models  # noqa: F401
@@ -72,9 +79,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     headers.install(app)
     errors.install(app)
     templating.install(app)
-    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, practice_bp, rules_bp, learning_bp, requests_bp,
-                      assessment_bp, roleplay_bp, review_bp, api_bp):
+    for blueprint in (accounts_bp, admin_bp, home_bp, competency_bp, dashboards_bp, kpi_bp, practice_bp, rules_bp,
+                      learning_bp, requests_bp, assessment_bp, roleplay_bp, review_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(delphi_bp)
     csrf.exempt(api_bp)  # token-only, cookies ignored: see trainer/auth.py
     access.install(app)
     app.before_request(closed_book_guard)

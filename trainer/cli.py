@@ -265,12 +265,23 @@ def user_list() -> None:
 # --- demo --------------------------------------------------------------------------------------------
 
 
-@click.command("demo", help="创建演示账号和一个带历史记录的学员团队 (仅用于演示)。")
+@click.command("demo", help="创建演示账号和一个带历史记录的学员团队 (仅用于演示); 加 --agents N 则生成"
+                             "规模测试用的大公司 (N 名学员, 每人 --evidence M 条证据)。")
 @click.option("--if-empty", is_flag=True, help="数据库里已有用户时什么也不做")
+@click.option("--agents", type=click.IntRange(1, 99_999), default=None,
+              help="生成规模测试公司: 学员人数 (每 10 人一个团队, 各有一名主管)")
+@click.option("--evidence", type=click.IntRange(0, 5_000), default=None,
+              help="规模测试公司每名学员的证据条数 (近 12 个月内, 默认 200)")
 @with_appcontext
-def demo_command(if_empty: bool) -> None:
+def demo_command(if_empty: bool, agents: int | None, evidence: int | None) -> None:
+    """The story demo by default; `--agents` makes the large generated company instead (trainer/demo/company.py)."""
     from .demo import DEMO_PASSWORD, create_demo, has_users
 
+    if evidence is not None and agents is None:
+        raise click.UsageError("--evidence needs --agents")
+    if agents is not None and not (if_empty and has_users()):
+        _scale_company(agents, 200 if evidence is None else evidence, DEMO_PASSWORD)
+        return
     if if_empty and has_users():
         click.echo("database already has users; demo data not added")
     else:
@@ -278,6 +289,22 @@ def demo_command(if_empty: bool) -> None:
         click.echo(summary)
     click.echo(f"demo accounts (password {DEMO_PASSWORD}, demo only): "
                "demo-trainee, demo-supervisor, demo-hr, demo-admin")
+
+
+def _scale_company(agents: int, evidence: int, password: str) -> None:
+    """Generate the company with progress on stderr (five thousand agents take a while to write)."""
+    import time
+
+    from .demo.company import HR_USERNAME, create_company
+
+    began = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  {done}/{total} agents ({time.perf_counter() - began:.0f} s)", err=True)
+
+    summary = create_company(agents, evidence, password=password, progress=progress)
+    click.echo(f"{summary} in {time.perf_counter() - began:.1f} s")
+    click.echo(f"scale accounts (password {password}, demo only): {HR_USERNAME}, lead-0001…, agent-00001…")
 
 
 def _create_app(*_args, **_kwargs) -> Flask:

@@ -42,6 +42,44 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+#: Requests per token allowed in a fixed window of so many seconds, by bucket (trainer/api/ratelimit.py).
+#: `other` is every /api/v1 request that has no bucket of its own (the GETs, grading). None: no limit.
+DEFAULT_API_RATE_LIMITS: dict[str, tuple[int, int] | None] = {
+    "score": (120, 60),
+    "practice": (120, 60),
+    "roleplay_start": (30, 60),
+    "roleplay_turn": (60, 60),
+    "other": (600, 60),
+}
+
+
+def api_rate_limits(spec: str | None) -> dict[str, tuple[int, int] | None]:
+    """The API limits with $TRAINER_API_RATE_LIMITS applied over the defaults.
+
+    The variable is a comma-separated list of `bucket=requests/seconds` (`score=300/60`) or `bucket=off`;
+    `off` on its own turns every limit off. Anything else is refused at start-up, not silently ignored.
+    """
+    limits = dict(DEFAULT_API_RATE_LIMITS)
+    spec = (spec or "").strip()
+    if not spec:
+        return limits
+    if spec.lower() == "off":
+        return dict.fromkeys(limits)
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        bucket, _, value = entry.partition("=")
+        bucket, value = bucket.strip(), value.strip().lower()
+        if bucket not in limits:
+            raise ValueError(f"TRAINER_API_RATE_LIMITS: unknown bucket {bucket!r} (one of {', '.join(limits)})")
+        if value == "off":
+            limits[bucket] = None
+            continue
+        count, _, seconds = value.partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+            raise ValueError(f"TRAINER_API_RATE_LIMITS: {entry!r} is not bucket=requests/seconds or bucket=off")
+        limits[bucket] = (int(count), int(seconds))
+    return limits
+
+
 def base_config(instance_path: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL")
     uri = (
@@ -91,4 +129,6 @@ def base_config(instance_path: Path) -> dict:
         "REVIEW_SAMPLE_RATE": float(os.environ.get("TRAINER_REVIEW_SAMPLE_RATE", "0.2") or 0.2),
         "REVIEW_DISPUTE_DAYS": 7,
         "REVIEW_COMMENT_MAX": 2000,
+        # Per-token API limits, shared by every process through the database: {bucket: (requests, seconds)}.
+        "API_RATE_LIMITS": api_rate_limits(os.environ.get("TRAINER_API_RATE_LIMITS")),
     }

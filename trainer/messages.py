@@ -25,6 +25,13 @@ MESSAGES: dict[str, str] = {
     "account.token_created": "新的 API 令牌已生成，旧令牌立即失效。请马上复制保存，离开本页后将无法再次查看。",
     "account.token_revoked": "API 令牌已撤销。",
     "account.others_signed_out": "已退出其他 {count} 个设备上的登录。",
+    # the password rule (trainer/accounts/passwords.py)
+    "password.too_short": "密码至少 {minimum} 位。",
+    "password.repeated": "密码不能由同一个字符重复组成。",
+    "password.username": "密码不能是用户名，也不能是用户名倒写或在前后加上数字、符号。",
+    "password.common": (
+        "这个密码太常见，很容易被猜中（常见密码前后加数字或符号也不行）。请换一个，例如几个不相关的词加数字。"
+    ),
     # admin
     "admin.user_created": "已创建用户 {username}。",
     "admin.user_updated": "已保存用户 {username}。",
@@ -40,6 +47,48 @@ MESSAGES: dict[str, str] = {
     "evidence.corrected": "已记录更正，原记录保留以便追溯。",
     "evidence.already_superseded": "这条记录已被更正过，请更正最新的那一条。",
     "evidence.reason_required": "请说明更正原因。",
+    # weight sets
+    "weights.incomplete": "每个一级指标和它下面的每个二级指标都要有权重。",
+    "weights.negative": "权重不能是负数。",
+    "weights.sum": "{level}的权重合计应为 100%（现在是 {total}%）。",
+    "weights.saved": "已保存为权重版本 v{version}，{when}生效。",
+    # promotions (晋级) and Delphi surveys (德尔菲调查)
+    "promotion.confirmed": "已确认 {name} 晋级为{grade}。",
+    "promotion.declined": "已暂缓 {name} 晋级{grade}，理由已记录。",
+    "promotion.reason_required": "确认或暂缓晋级都必须写明理由。",
+    "promotion.not_eligible": "{name} 现在不满足晋级{grade}的条件（{rules}），未作任何更改。",
+    "promotion.stale": "{name} 的职级或晋级条件已经变化，请刷新页面后再处理。",
+    "promotion.no_next": "{name} 没有可晋级的下一职级。",
+    "promotion.not_allowed": "只有人力可以确认或暂缓晋级。",
+    "delphi.created": "德尔菲调查《{title}》已创建，请邀请专家后开始第 1 轮。",
+    "delphi.no_model": "还没有能力模型（请先同步内容），无法创建调查。",
+    "delphi.bad_stop_rule": "停止规则不合理：W 应在 0–1 之间，CV 应大于 0，α 应在 0–1 之间。",
+    "delphi.expert_added": "已邀请 {name}。",
+    "delphi.expert_link": "已生成 {name} 的专属链接。请马上复制发给专家，离开本页后将无法再次查看。",
+    "delphi.expert_twice": "{name} 已经是这次调查的专家。",
+    "delphi.expert_role": "平台内的专家必须是在职的主管或人力。",
+    "delphi.expert_name": "请填写外部专家的姓名。",
+    "delphi.not_outside": "只有外部专家使用专属链接。",
+    "delphi.survey_ended": "这次调查已经结束，不能再提交或更改。",
+    "delphi.too_few_experts": "至少要邀请 2 位专家才能开始一轮调查。",
+    "delphi.round_opened": "第 {number} 轮已开始，专家现在可以评分。",
+    "delphi.round_still_open": "第 {number} 轮还没有结束，不能开始下一轮。",
+    "delphi.round_closed": "第 {number} 轮已结束。",
+    "delphi.round_consensus": "全部专家已提交，两级指标都满足停止规则：第 {number} 轮已自动结束。",
+    "delphi.no_open_round": "现在没有进行中的一轮，不能提交评分。",
+    "delphi.round_over": "第 {number} 轮已经结束，不能再提交评分。",
+    "delphi.wrong_survey": "这份评分表不属于你受邀的调查，未作任何记录。",
+    "delphi.already_submitted": "您已经提交过第 {number} 轮的评分，每轮只能提交一次。",
+    "delphi.bad_rating": "“{indicator}”的重要性评分必须是 1–5 的整数。",
+    "delphi.submitted": "第 {number} 轮评分已提交，感谢您的参与。",
+    "delphi.not_expert": "您不是这次调查的专家。",
+    "delphi.bad_link": "这个链接无效或已经失效，请联系人力获取新的链接。",
+    "delphi.no_closed_round": "还没有已结束的一轮，无法计算权重。",
+    "delphi.last_round_open": "第 {number} 轮还在进行中，结束后才能生成权重。",
+    "delphi.too_few_answers": "第 {number} 轮只有 {count} 位专家提交，至少需要 2 位才能计算。",
+    "delphi.weights_applied": "已用第 {number} 轮的结果生成权重版本 v{version}。",
+    "delphi.weights_twice": "这次调查的结果已经生成过权重版本 v{version}。",
+    "delphi.ended": "调查已结束，不再接受评分。",
     # supervisor review
     "review.graded": "评分已保存，已记入学员的能力证据。",
     "review.regraded": "已重新评分：新的评分取代之前的评分，之前的记录仍然保留。",
@@ -202,10 +251,17 @@ MESSAGES: dict[str, str] = {
     "error.500": "服务器出了点问题，您的操作没有完成。请稍后重试；如果问题持续，请联系管理员。",
     # API
     "api.unauthorized": "缺少或无效的 API 令牌 (Authorization: Bearer …)。",
+    "api.rate_limited": "这个 API 令牌的请求过于频繁（每 {period}最多 {limit} 次），请 {wait}后再试。",
+    # KPI monthly report
+    "kpi.not_your_team": "你只能查看自己负责的团队的 KPI 月报。",
+    "kpi.unknown_team": "没有这个团队。",
+    "kpi.content_invalid": "KPI 目标文件有误，月报暂时无法生成：{problems}",
     "api.forbidden": "该令牌的用户无权执行此操作。",
     "api.not_found": "资源不存在。",
     "api.bad_json": "请求体必须是 JSON 对象。",
     "api.text_required": "请求体必须包含非空的 text (回复内容)。",
+    "api.bad_indicator": "indicator 不是能力模型里的二级指标。",
+    "api.bad_months": "months 应为 1 到 {most} 之间的整数。",
     "api.bad_kind": "kind 必须是以下之一: {kinds}",
     "api.bad_grade": (
         "评分格式不对: ratings 是 {{指标: 1–5 或 null}}, comment 是文字, override 是 {{score, reason}} 或 null, "
@@ -297,7 +353,22 @@ AUDIT_ACTION_LABELS = {
     "grade": "评分", "regrade": "重新评分", "override": "改分", "verdict": "机检判定", "acknowledge": "学员确认",
     "dispute": "学员申诉", "decision": "申诉处理", "calibration_open": "发起校准", "calibration_grade": "校准评分",
     "violation": "记录违规", "violation_void": "撤销违规", "correction": "更正证据", "spot_check": "随机抽查",
+    "promotion": "晋级决定", "delphi_weights": "德尔菲权重",
 }
+#: the administrative audit log (/admin/audit); a record with no actor was made from the command line
+ADMIN_AUDIT_LABELS = {
+    "user_create": "创建用户", "user_update": "修改用户", "user_disable": "停用账号", "user_enable": "启用账号",
+    "password_reset": "重置密码", "password_change": "本人修改密码", "token_issue": "签发 API 令牌",
+    "token_revoke": "撤销 API 令牌", "team_create": "创建团队", "team_update": "修改团队",
+    "content_sync": "同步内容", "gift_import": "导入 GIFT 题目",
+}
+ADMIN_AUDIT_FIELD_LABELS = {
+    "username": "用户名", "display_name": "姓名", "role": "角色", "team": "所属团队", "grade": "职级",
+    "hire_date": "入职日期", "active": "账号启用", "led_teams": "负责团队", "name": "名称", "description": "说明",
+    "supervisors": "负责主管", "token_created_at": "令牌签发时间 (UTC)", "changes": "变更", "count": "变更数",
+    "source": "来源", "category": "默认分类", "imported": "新增", "updated": "更新", "skipped": "跳过",
+}
+COMMAND_LINE_ACTOR = "命令行"
 
 DOMAIN_LABELS = {"property": "物业服务", "utility": "公用事业热线", "ecommerce": "电商客服"}
 CHANNEL_LABELS = {"phone": "电话", "counter": "前台", "chat": "在线"}

@@ -2,7 +2,8 @@
 
 Sync is idempotent (running it twice changes nothing the second time) and never deletes history:
 an indicator that leaves the model file is retired, and a weight change becomes a new weight-set
-version while the old version is kept so earlier indices can still be explained.
+version while the old version is kept so earlier indices can still be explained. A sync that changed
+something leaves one record in the administrative audit log, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
 
-from .accounts.models import Grade
+from .accounts import audit as admin_audit
+from .accounts.models import Grade, User
 from .assessment.models import BankQuestion, QuestionCategory, TypingPassage
 from .competency.models import Indicator, IndicatorWeight, WeightSet
 from .content import CompetencyModel, ContentSet, GradeDef
@@ -49,6 +51,7 @@ def _sync_grades(grades: tuple[GradeDef, ...], report: SyncReport) -> None:
             "rank": definition.rank,
             "min_tenure_months": definition.min_tenure_months,
             "summary": definition.summary,
+            "rules": definition.rules.as_dict(),
         }
         if row is None:
             db.session.add(Grade(code=definition.code, **values))
@@ -88,12 +91,23 @@ def _sync_indicators(model: CompetencyModel, report: SyncReport) -> None:
     db.session.flush()
 
 
+def _model_provenance(model: CompetencyModel) -> dict:
+    """Where the file's weights came from: the study's Delphi figures when the file states them."""
+    if model.provenance is not None:
+        return {**model.provenance.as_dict(), "source": model.source}
+    return {"kind": "model_file", "source": model.source}
+
+
 def _sync_weights(model: CompetencyModel, report: SyncReport) -> None:
     fingerprint = weights_fingerprint(model)
     latest = db.session.scalar(
         select(WeightSet).where(WeightSet.source == "model_file").order_by(WeightSet.version.desc()).limit(1)
     )
     if latest is not None and latest.content_hash == fingerprint:
+        provenance = _model_provenance(model)
+        if latest.provenance != provenance:  # the file now says more about the same numbers
+            latest.provenance = provenance
+            report.note(f"weight set v{latest.version}: provenance updated")
         if db.session.scalar(select(func.count()).select_from(WeightSet).where(WeightSet.active.is_(True))) == 0:
             latest.active = True
             report.note(f"weight set v{latest.version}: activated")
@@ -102,7 +116,8 @@ def _sync_weights(model: CompetencyModel, report: SyncReport) -> None:
     for active in db.session.scalars(select(WeightSet).where(WeightSet.active.is_(True))):
         active.active = False
     weight_set = WeightSet(
-        version=version, label=model.name, source="model_file", content_hash=fingerprint, active=True
+        version=version, label=model.name, source="model_file", content_hash=fingerprint, active=True,
+        effective_from=utcnow().date(), provenance=_model_provenance(model),
     )
     for group in model.groups:
         weight_set.weights.append(IndicatorWeight(indicator_id=group.id, weight=group.weight))
@@ -290,8 +305,26 @@ def _sync_violations(content: ContentSet, report: SyncReport) -> None:
             report.note(f"violation category {ident}: retired")
 
 
-def sync_content(content: ContentSet) -> SyncReport:
-    """Apply a validated content set atomically; raises ContentInvalid before touching the database."""
+#: how many change lines one audit record keeps (a first sync into an empty database makes about a hundred)
+AUDIT_CHANGES_KEPT = 200
+
+
+def _audit_sync(report: SyncReport, content: ContentSet, actor: User | None) -> None:
+    """One record summarising the sync, only when it changed something; `actor` None = the command line."""
+    if not report.changes:
+        return
+    kept = report.changes[:AUDIT_CHANGES_KEPT]
+    if len(report.changes) > len(kept):
+        kept = [*kept, f"… and {len(report.changes) - len(kept)} more"]
+    admin_audit.record(actor=actor, action="content_sync", target="content",
+                       after={"count": len(report.changes), "changes": kept, "source": str(content.root)})
+
+
+def sync_content(content: ContentSet, *, actor: User | None = None) -> SyncReport:
+    """Apply a validated content set atomically; raises ContentInvalid before touching the database.
+
+    `actor` is the signed-in user who asked for it; the CLI (`trainer content sync`) has none and passes nothing.
+    """
     content.require_valid()
     report = SyncReport()
     try:
@@ -306,6 +339,7 @@ def sync_content(content: ContentSet) -> SyncReport:
         _sync_scenarios(content, report)
         _sync_rubrics(content, report)
         _sync_violations(content, report)
+        _audit_sync(report, content, actor)
         db.session.commit()
     except Exception:
         db.session.rollback()

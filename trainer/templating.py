@@ -75,5 +75,6 @@ def install(app: Flask) -> None:
         DECISION_LABELS=messages.DECISION_LABELS,
         VIOLATION_LEVEL_LABELS=messages.VIOLATION_LEVEL_LABELS,
         AUDIT_ACTION_LABELS=messages.AUDIT_ACTION_LABELS,
+        ADMIN_AUDIT_LABELS=messages.ADMIN_AUDIT_LABELS,
         today=date.today,
     )

@@ -39,7 +39,7 @@ def test_trainee_profile_shows_eleven_indicators_and_a_radar(page, live_server):
 
 def test_supervisor_opens_a_team_members_profile_and_logs_out(page, live_server):
     sign_in(page, live_server, "demo-supervisor")
-    page.click("text=张晓雯")
+    page.click(".agents-table a:has-text('张晓雯')")
     assert page.locator("h1").inner_text() == "张晓雯 的能力档案"
     page.click("button:has-text('退出')")
     page.wait_for_url(f"{live_server}/login")

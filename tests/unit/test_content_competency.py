@@ -126,3 +126,23 @@ def test_load_model_returns_frozen_dataclasses():
     assert errors == []
     with pytest.raises(AttributeError):
         model.name = "changed"
+
+
+def test_shipped_model_states_the_studys_delphi_figures():
+    """The shipped weights carry their origin: 26 experts, two rounds, W 0.317 (first level) / 0.496 (second)."""
+    provenance = load_content(ROOT).model.provenance
+    assert provenance is not None
+    assert (provenance.experts, provenance.rounds) == (26, 2)
+    assert provenance.as_dict()["w"] == {"first_level": 0.317, "second_level": 0.496}
+    assert provenance.as_dict()["kind"] == "model_file"
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ("w_first_level: 0.317", "w_first_level: 1.317", "w_first_level"),
+    ("experts: 26", "experts: 0", "experts:"),
+    ("rounds: 2", "rounds: 2\n  kendall: 0.4", "kendall"),
+])
+def test_bad_provenance_is_reported_at_its_line(content_copy, old, new, needle):
+    path = _edit(content_copy, old, new)
+    errors = load_content(content_copy).errors
+    assert any(e.line == _line_of(path, needle) and "model.yaml" in e.path for e in errors), errors

@@ -104,3 +104,28 @@ def test_index_lies_between_lowest_and_highest_score(scores):
 def test_mastery_stays_within_range(values, method):
     value = stats.mastery(values, method)
     assert min(values) - 1e-9 <= value <= max(values) + 1e-9
+
+
+def test_month_series_carries_standings_forward_and_counts_each_month():
+    groups = [WeightGroup("g", 100, (("a", 50, 50.0), ("b", 50, 50.0)))]
+    jan, feb, mar, apr = (datetime(2026, m, 1) for m in (2, 3, 4, 5))
+    points = [EvidencePoint("a", 40, datetime(2026, 1, 5), 1), EvidencePoint("a", 80, datetime(2026, 2, 9), 2),
+              EvidencePoint("b", 60, datetime(2026, 2, 20), 3),
+              EvidencePoint("a", 100, datetime(2026, 4, 2), 4, supersedes=2)]  # a correction of February's
+    series = stats.month_series(points, [("2026-01", jan), ("2026-02", feb), ("2026-03", mar), ("2026-04", apr)],
+                                groups, Mastery.MOST_RECENT)
+    assert [p.month for p in series] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert [p.scores.get("a") for p in series] == [40, 80, 80, 100]
+    assert [p.scores.get("b") for p in series] == [None, 60, 60, 60]
+    assert [dict(p.evidence) for p in series] == [{"a": 1}, {"a": 1, "b": 1}, {}, {"a": 1}]
+    assert series[0].index == 40 and series[1].index == 70 and series[3].index == 80
+
+
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.floats(0, 100), st.integers(0, 120)), max_size=30))
+def test_month_series_last_point_equals_scores_of_everything(items):
+    groups = [WeightGroup("g", 100, (("a", 50, 50.0), ("b", 50, 50.0)))]
+    start = datetime(2026, 1, 1)
+    points = [EvidencePoint(ind, v, start + timedelta(days=d), n + 1) for n, (ind, v, d) in enumerate(items)]
+    series = stats.month_series(points, [("end", start + timedelta(days=200))], groups)
+    expected = {k: v.score for k, v in stats.indicator_scores(points).items()}
+    assert dict(series[-1].scores) == pytest.approx(expected)

@@ -15,6 +15,8 @@ ROLE_PAGES = {
     "/admin/users/new": {"admin"},
     "/admin/teams": {"admin"},
     "/admin/teams/new": {"admin"},
+    "/admin/audit": {"admin"},
+    "/admin/audit.csv": {"admin"},
     "/competency/me": {"trainee"},
     "/competency/model": {"trainee", "supervisor", "hr", "admin"},
     "/account": {"trainee", "supervisor", "hr", "admin"},

@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -52,6 +52,8 @@ class Grade(db.Model):
     rank: Mapped[int] = mapped_column(Integer)
     min_tenure_months: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[str] = mapped_column(String(500), default="")
+    #: promotion into this grade: {"index_at_least", "indicators": {id: min}, "violation_points": {"at_most", "months"}}
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class User(UserMixin, db.Model):

@@ -1,4 +1,4 @@
-"""Sign-in, the user's own account page, and the admin pages for users and teams."""
+"""Sign-in, the user's own account page, and the admin pages for users, teams, sign-in security and the audit log."""
 
 from __future__ import annotations
 
@@ -11,20 +11,30 @@ from wtforms import SelectChoice
 from .. import messages
 from ..access import allow, public
 from ..auth import current_session_key, sign_in, sign_out
+from ..exports import csv_response
 from ..extensions import db
 from ..forms import ActionForm
 from ..templating import localtime
-from . import services, sessions, signin
-from .forms import ChangePasswordForm, LoginForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
+from . import audit, services, sessions, signin
+from .forms import (
+    AuditFilterForm,
+    ChangePasswordForm,
+    LoginForm,
+    PasswordResetForm,
+    TeamForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from .models import Team, User
+from .passwords import PasswordRejected
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 HOME_BY_ROLE = {
     "trainee": "home.trainee",
-    "supervisor": "home.supervisor",
-    "hr": "home.hr",
+    "supervisor": "dashboards.team",
+    "hr": "dashboards.hr",
     "admin": "home.admin",
 }
 
@@ -104,13 +114,15 @@ def _account_page(form: ChangePasswordForm, *, new_token: str | None = None, sta
 @allow()
 def account():
     """The user's own account: password, devices signed in, failed sign-in alerts, API token."""
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(for_username=current_user.username)
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data, form.new.data,
                                      keep_session=current_session_key())
         except services.AccountError as err:
             form.current.errors.append(messages.msg(err.key, **err.values))
+        except PasswordRejected as err:
+            form.new.errors.append(err.message)
         else:
             flash(messages.msg("account.password_changed"), "success")
             return redirect(url_for("accounts.account"))
@@ -135,9 +147,9 @@ def regenerate_token():
     action = ActionForm()
     if not action.validate_on_submit():
         abort(400)
-    token = services.issue_api_token(current_user)
+    token = services.issue_api_token(current_user, actor=current_user)
     flash(messages.msg("account.token_created"), "warning")
-    return _account_page(ChangePasswordForm(formdata=None), new_token=token)
+    return _account_page(ChangePasswordForm(formdata=None, for_username=current_user.username), new_token=token)
 
 
 @bp.route("/account/token/revoke", methods=["POST"])
@@ -145,7 +157,7 @@ def regenerate_token():
 def revoke_token():
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.revoke_api_token(current_user)
+    services.revoke_api_token(current_user, actor=current_user)
     flash(messages.msg("account.token_revoked"), "info")
     return redirect(url_for("accounts.account"))
 
@@ -185,9 +197,12 @@ def new_user():
                 team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
                 grade_code=form.grade_code.data or None,
                 hire_date=form.hire_date.data,
+                actor=current_user,
             )
         except services.AccountError as err:
             form.username.errors.append(messages.msg(err.key, **err.values))
+        except PasswordRejected as err:
+            form.password.errors.append(err.message)
         else:
             flash(messages.msg("admin.user_created", username=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -224,7 +239,8 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
     status = 400 if form.errors else 200
     return render_template(
-        "admin/user_form.html", form=form, user=user, reset_form=PasswordResetForm(formdata=None)
+        "admin/user_form.html", form=form, user=user,
+        reset_form=PasswordResetForm(formdata=None, for_username=user.username),
     ), status
 
 
@@ -232,11 +248,15 @@ def edit_user(user_id: int):
 @allow("admin")
 def reset_password(user_id: int):
     user = _user_or_404(user_id)
-    reset_form = PasswordResetForm()
+    reset_form = PasswordResetForm(for_username=user.username)
     if reset_form.validate_on_submit():
-        services.reset_password(user, reset_form.password.data)
-        flash(messages.msg("admin.password_reset", username=user.username), "success")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
+        try:
+            services.reset_password(user, reset_form.password.data, actor=current_user)
+        except PasswordRejected as err:
+            reset_form.password.errors.append(err.message)
+        else:
+            flash(messages.msg("admin.password_reset", username=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
     form = UserEditForm(obj=user, formdata=None)
     form.team_id.data = user.team_id or 0
     form.grade_code.data = user.grade_code or ""
@@ -271,7 +291,7 @@ def edit_team(team_id: int | None):
         chosen = [s for s in candidates if s.id in set(form.supervisor_ids.data)]
         try:
             saved = services.save_team(team, name=form.name.data, description=form.description.data or "",
-                                       supervisors=chosen)
+                                       supervisors=chosen, actor=current_user)
         except services.AccountError as err:
             db.session.rollback()
             form.name.errors.append(messages.msg(err.key, **err.values))
@@ -291,3 +311,46 @@ def edit_team(team_id: int | None):
 def security():
     """Repeated failed sign-ins of the last 30 days, per account and per network address."""
     return render_template("admin/security.html", alerts=signin.recent_alerts())
+
+
+# --- admin: the administrative audit log -------------------------------------------------------------
+
+
+def _audit_filter() -> tuple[AuditFilterForm, audit.AuditFilter, int, bool]:
+    """The page's GET filters; anything invalid shows everything, with a note, rather than an error page."""
+    form = AuditFilterForm(request.args)
+    form.action.choices = [SelectChoice("", "全部")] + [
+        SelectChoice(a, messages.ADMIN_AUDIT_LABELS[a]) for a in audit.ADMIN_ACTIONS]
+    form.actor.choices = [SelectChoice("", "全部"), SelectChoice(audit.CLI, messages.COMMAND_LINE_ACTOR)] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.username})") for u in audit.actors()]
+    valid = form.validate()
+    if not valid:
+        return form, audit.AuditFilter(), 1, False
+    flt = audit.AuditFilter(action=form.action.data or "", actor=form.actor.data or "")
+    return form, flt, form.page.data or 1, True
+
+
+@admin_bp.route("/audit")
+@allow("admin")
+def audit_log():
+    """Administrative actions, newest first, filtered by action and actor; grading records are not shown here."""
+    form, flt, page, valid = _audit_filter()
+    records, total = audit.page_of(flt, page)
+    pages = max(1, -(-total // audit.PER_PAGE))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/audit.html", form=form, records=records, total=total, page=page, pages=pages, args=args,
+        names=audit.target_names(records), field_labels=messages.ADMIN_AUDIT_FIELD_LABELS,
+        grade_names={g.code: g.name for g in services.grades()},
+    ), 200 if valid else 400
+
+
+@admin_bp.route("/audit.csv")
+@allow("admin")
+def audit_csv():
+    """The filtered log as CSV (all pages, newest first, up to AUDIT_EXPORT_LIMIT rows)."""
+    _, flt, _, valid = _audit_filter()
+    if not valid:
+        abort(400)
+    limit = int(current_app.config.get("AUDIT_EXPORT_LIMIT", 100_000))
+    return csv_response(audit.csv_table(audit.all_of(flt, limit)), "admin-audit.csv")

@@ -14,6 +14,7 @@ from .. import messages
 from ..access import allow
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..competency import history as competency_history
 from ..competency import services as competency
 from ..extensions import db
 from ..learning import services as learning
@@ -27,8 +28,11 @@ from ..roleplay import services as roleplay
 from ..roleplay.models import RoleplaySession
 from ..rules import services as phrase_rules
 from ..scoring.batch import score_object
+from .ratelimit import install as install_rate_limits
+from .ratelimit import rate_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+install_rate_limits(bp)  # per-token limits shared through the database: trainer/api/ratelimit.py
 
 _ERROR_KEYS = {400: "api.bad_json", 401: "api.unauthorized", 403: "api.forbidden", 404: "api.not_found"}
 
@@ -92,8 +96,38 @@ def agent_profile(agent_id: int):
     })
 
 
+@bp.route("/agents/<int:agent_id>/history")
+@allow("trainee", "supervisor", "hr")
+def agent_history(agent_id: int):
+    """`?indicator=<id>&months=12`: the score at the end of each month and that month's evidence count.
+
+    Without `indicator` the points are the weighted index. An unknown indicator is a 400, months are
+    bounded to 1–36.
+    """
+    agent = db.session.get(User, agent_id)
+    if agent is None:
+        abort(404)
+    if not accounts.can_view_agent(current_user, agent):
+        abort(403)
+    model = competency.model_view(competency.weight_set_by_version(request.args.get("weights")))
+    if model is None:
+        abort(404)
+    indicator = request.args.get("indicator") or None
+    if indicator is not None and indicator not in model.indicator_names:
+        return jsonify({"error": messages.msg("api.bad_indicator")}), 400
+    months = request.args.get("months", "12")
+    if not months.isdigit() or not 1 <= int(months) <= competency_history.MAX_MONTHS:
+        return jsonify({"error": messages.msg("api.bad_months", most=competency_history.MAX_MONTHS)}), 400
+    method = competency.parse_method(request.args.get("method"))
+    series = competency_history.series(agent, model, int(months), method)
+    return jsonify({"agent": _user_json(agent), "indicator": indicator, "method": str(method),
+                    "weight_set": model.weight_set.version,
+                    "points": [p.as_json() for p in competency_history.indicator_history(series, indicator)]})
+
+
 @bp.route("/score", methods=["POST"])
 @allow()
+@rate_limit("score")
 def score():
     """Score one reply: `{"id", "text", "script"}` in, the same report as `trainer score` out."""
     body = request.get_json(silent=True)
@@ -126,6 +160,7 @@ def _own_session(session_id: int) -> RoleplaySession:
 
 @bp.route("/roleplay/sessions", methods=["POST"])
 @allow("trainee")
+@rate_limit("roleplay_start")
 def roleplay_start():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("scenario"), str):
@@ -140,6 +175,7 @@ def roleplay_start():
 
 @bp.route("/roleplay/sessions/<int:session_id>/turns", methods=["POST"])
 @allow("trainee")
+@rate_limit("roleplay_turn")
 def roleplay_turn(session_id: int):
     session = _own_session(session_id)
     body = request.get_json(silent=True)
@@ -282,6 +318,7 @@ def review_grade(item_id: int):
 
 @bp.route("/practice", methods=["POST"])
 @allow("trainee")
+@rate_limit("practice")
 def course_practice():
     """`{"course": slug, "block": id, "text"}` → the reply's grade with every part and its reason.
 

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
+from ..accounts import audit as admin_audit
+from ..accounts.models import User
 from ..content.gift import GiftItem, GiftSkip, parse_gift, to_gift
 from ..content.questions import Option, Question
 from ..extensions import db
@@ -72,11 +74,12 @@ def _question(item: GiftItem, *, category: str, indicators: tuple[str, ...], dif
 
 
 def import_gift(text: str, *, source: str, default_category: str, indicators: tuple[str, ...],
-                difficulty: int, max_questions: int | None = None) -> ImportReport:
-    """Parse and store in one transaction.
+                difficulty: int, max_questions: int | None = None, actor: User | None = None) -> ImportReport:
+    """Parse and store in one transaction, with one record in the administrative audit log.
 
     Raises content.gift.GiftUnreadable when nothing in the file can be read, and GiftTooLarge (before
-    anything is stored) when it holds more than `max_questions` questions.
+    anything is stored) when it holds more than `max_questions` questions. `actor` is the admin who
+    uploaded the file; None means the command line (`trainer questions import`).
     """
     result = parse_gift(text, max_questions=max_questions)
     report = ImportReport(skipped=list(result.skipped))
@@ -101,6 +104,9 @@ def import_gift(text: str, *, source: str, default_category: str, indicators: tu
             for key, value in values.items():
                 setattr(row, key, value)
             report.updated.append(question.id)
+    admin_audit.record(actor=actor, action="gift_import", target=f"gift:{source}", after={
+        "source": source, "category": default_category, "imported": len(report.imported),
+        "updated": len(report.updated), "skipped": len(report.skipped)})
     db.session.commit()
     return report
 

@@ -330,7 +330,7 @@ def question_bank():
             try:
                 report = import_gift(text, source=upload.filename or "upload.gift", default_category=form.category.data,
                                      indicators=tuple(form.indicators.data), difficulty=form.difficulty.data,
-                                     max_questions=current_app.config["GIFT_MAX_QUESTIONS"])
+                                     max_questions=current_app.config["GIFT_MAX_QUESTIONS"], actor=current_user)
             except GiftUnreadable as err:
                 form.file.errors.append(messages.msg("gift.unreadable", line=err.line, reason=str(err)))
             else:

@@ -59,7 +59,10 @@ class ModelView:
 
 
 def active_weight_set() -> WeightSet | None:
-    return db.session.scalar(select(WeightSet).where(WeightSet.active.is_(True)))
+    """The version in force: a version dated in the future takes over on its date (see weights.py)."""
+    from .weights import bring_due_into_force
+
+    return bring_due_into_force()
 
 
 def weight_sets() -> list[WeightSet]:
@@ -150,16 +153,39 @@ def refresh_standing(agent_id: int, indicator_id: str) -> None:
             setattr(row, key, value)
 
 
-def rebuild_standings(agent_ids: list[int] | None = None) -> int:
-    """Recompute every cached standing (after an import, or to repair); returns how many were written."""
-    query = select(Evidence.agent_id, Evidence.indicator_id).distinct()
-    if agent_ids is not None:
-        query = query.where(Evidence.agent_id.in_(agent_ids))
-    pairs = db.session.execute(query).all()
-    for agent_id, indicator_id in pairs:
-        refresh_standing(agent_id, indicator_id)
-    db.session.commit()
-    return len(pairs)
+def rebuild_standings(agent_ids: list[int] | None = None, batch: int = 500) -> int:
+    """Recompute the cached standings (after a bulk import, or to repair); returns how many were written.
+
+    In bulk, `batch` agents at a time: one evidence query, one delete and one insert per batch rather than
+    two statements per agent and indicator, so a company of thousands (`trainer demo --agents`) is rebuilt
+    in seconds. The arithmetic is still stats.standing, as in refresh_standing.
+    """
+    db.session.flush()
+    table = IndicatorScore.__table__
+    if agent_ids is None:
+        agent_ids = sorted(set(db.session.scalars(select(Evidence.agent_id).distinct()))
+                           | set(db.session.scalars(select(IndicatorScore.agent_id).distinct())))
+    written, now = 0, utcnow()
+    for start in range(0, len(agent_ids), batch):
+        chunk = agent_ids[start:start + batch]
+        points: dict[tuple[int, str], list[stats.EvidencePoint]] = defaultdict(list)
+        for agent_id, indicator_id, value, at, eid, sup in db.session.execute(
+                select(Evidence.agent_id, Evidence.indicator_id, Evidence.value, Evidence.recorded_at, Evidence.id,
+                       Evidence.supersedes_id).where(Evidence.agent_id.in_(chunk))):
+            points[(agent_id, indicator_id)].append(stats.EvidencePoint(indicator_id, value, at, eid, sup))
+        rows = []
+        for (agent_id, indicator_id), found in points.items():
+            item = stats.standing(indicator_id, found)
+            if item is not None:
+                rows.append({"agent_id": agent_id, "indicator_id": indicator_id, "count": item.count,
+                             "latest": item.latest, "earlier_mean": item.earlier_mean, "mean": item.mean,
+                             "highest": item.highest, "latest_at": item.latest_at, "updated_at": now})
+        db.session.execute(table.delete().where(table.c.agent_id.in_(chunk)))
+        if rows:
+            db.session.execute(table.insert(), rows)
+        written += len(rows)
+    db.session.commit()  # expires standings loaded before the rebuild, so they are read again
+    return written
 
 
 def evidence_for(agent: User, limit: int | None = None) -> list[Evidence]:
@@ -263,20 +289,32 @@ def _build(agent: User, standings: list[stats.Standing], model: ModelView, metho
     )
 
 
-def profile(agent: User, method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE) -> Profile | None:
-    model = model_view()
+def profile(agent: User, method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE,
+            weight_set: WeightSet | None = None) -> Profile | None:
+    """An agent's profile under `weight_set` (default: the version in force)."""
+    model = model_view(weight_set)
     if model is None:
         return None
     return _build(agent, _standings_by_agent([agent.id])[agent.id], model, method)
 
 
-def profiles(agents: list[User], method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE) -> list[Profile]:
-    """Profiles for many agents from one evidence query (team and HR tables)."""
-    model = model_view()
-    if model is None:
-        return []
+def profiles(agents: list[User], method: stats.Mastery = stats.Mastery.DECAYING_AVERAGE,
+             weight_set: WeightSet | None = None) -> list[Profile]:
+    """Profiles for many agents from one query of their cached standings (team and HR tables)."""
+    model = model_view(weight_set)
+    return profiles_for(agents, model, method) if model is not None else []
+
+
+def profiles_for(agents: list[User], model: ModelView, method: stats.Mastery) -> list[Profile]:
     standings = _standings_by_agent([a.id for a in agents])
     return [_build(agent, standings.get(agent.id, []), model, method) for agent in agents]
+
+
+def weight_set_by_version(version: object) -> WeightSet | None:
+    """A version named in a URL (`?weights=3`), or None for the one in force."""
+    if not isinstance(version, str) or not version.isdigit() or len(version) > 9:
+        return None
+    return db.session.scalar(select(WeightSet).where(WeightSet.version == int(version)))
 
 
 def evidence_totals() -> int:

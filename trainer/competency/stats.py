@@ -175,3 +175,37 @@ def score_from(item: Standing, method: Mastery = Mastery.DECAYING_AVERAGE,
     if item.earlier_mean is None:
         return item.latest
     return decay_weight * item.latest + (1 - decay_weight) * item.earlier_mean
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """An agent at the end of one month: each indicator's score as it stood then, and that month's evidence."""
+
+    month: str  # "2026-11"
+    scores: Mapping[str, float | None]
+    index: float | None
+    evidence: Mapping[str, int]  # records made during the month, per indicator
+
+
+def month_series(points: Iterable[EvidencePoint], months: Sequence[tuple[str, datetime]], groups: Sequence[WeightGroup],
+                 method: Mastery = Mastery.DECAYING_AVERAGE, decay_weight: float = DEFAULT_DECAY_WEIGHT
+                 ) -> list[MonthPoint]:
+    """The trend a supervisor reads: at each month's end, the score from all evidence up to then.
+
+    `months` is (label, end) in order; a month with no new evidence carries the standing forward, so a
+    quiet month is flat rather than a gap, and the evidence count says it was quiet. Corrections count
+    from when they were made: a record superseded later still shaped the months before its correction.
+    """
+    ordered = sorted(points, key=lambda p: (p.at, p.id))
+    series = []
+    start = 0
+    seen: list[EvidencePoint] = []
+    for label, end in months:
+        made: dict[str, int] = defaultdict(int)
+        while start < len(ordered) and ordered[start].at < end:
+            seen.append(ordered[start])
+            made[ordered[start].indicator] += 1
+            start += 1
+        scores = {k: v.score for k, v in indicator_scores(seen, method, decay_weight).items()}
+        series.append(MonthPoint(label, scores, weighted_index(scores, groups).index, dict(made)))
+    return series

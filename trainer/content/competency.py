@@ -41,11 +41,35 @@ class GroupDef:
 
 
 @dataclass(frozen=True)
+class ModelProvenance:
+    """How the study arrived at the weights, shown beside every weight set made from the file."""
+
+    study: str
+    experts: int | None = None
+    rounds: int | None = None
+    #: Kendall's W of the final round, per level (0-1)
+    w_first: float | None = None
+    w_second: float | None = None
+
+    def as_dict(self) -> dict:
+        """The JSON kept as the weight set's provenance (the same `w` shape a Delphi survey writes)."""
+        data: dict = {"kind": "model_file", "study": self.study}
+        if self.experts is not None:
+            data["experts"] = self.experts
+        if self.rounds is not None:
+            data["rounds"] = self.rounds
+        if self.w_first is not None or self.w_second is not None:
+            data["w"] = {"first_level": self.w_first, "second_level": self.w_second}
+        return data
+
+
+@dataclass(frozen=True)
 class CompetencyModel:
     name: str
     source: str
     groups: tuple[GroupDef, ...]
     content_hash: str
+    provenance: ModelProvenance | None = None
 
     @property
     def indicators(self) -> tuple[IndicatorDef, ...]:
@@ -57,12 +81,36 @@ class CompetencyModel:
 
 
 @dataclass(frozen=True)
+class GradeRules:
+    """What promotion INTO a grade needs besides tenure (all optional; an empty set means tenure alone)."""
+
+    index_at_least: float | None = None
+    #: (second-level indicator id, minimum score 0-100), in file order
+    indicators: tuple[tuple[str, float], ...] = ()
+    #: at most this many violation points over the last `violation_months` months (this month included)
+    violation_points_at_most: int | None = None
+    violation_months: int | None = None
+
+    def as_dict(self) -> dict:
+        """The JSON stored on the grade row (keys as in the file)."""
+        data: dict = {}
+        if self.index_at_least is not None:
+            data["index_at_least"] = self.index_at_least
+        if self.indicators:
+            data["indicators"] = dict(self.indicators)
+        if self.violation_points_at_most is not None:
+            data["violation_points"] = {"at_most": self.violation_points_at_most, "months": self.violation_months}
+        return data
+
+
+@dataclass(frozen=True)
 class GradeDef:
     code: str
     name: str
     rank: int
     min_tenure_months: int
     summary: str
+    rules: GradeRules = GradeRules()
 
 
 def load_model(path: Path, shown_as: str) -> tuple[CompetencyModel | None, list[ContentError]]:
@@ -73,9 +121,10 @@ def load_model(path: Path, shown_as: str) -> tuple[CompetencyModel | None, list[
     root = check.mapping(data, 1, "能力模型文件")
     if root is None:
         return None, check.errors
-    check.only_keys(root, {"name", "source", "groups"}, "能力模型")
+    check.only_keys(root, {"name", "source", "provenance", "groups"}, "能力模型")
     name = check.get(root, "name", str, default="")
     source = check.get(root, "source", str, required=False, default="")
+    provenance = _provenance(check, root, source)
     groups_raw = check.sequence(root.get("groups"), root.line_of("groups"), "groups")
     seen: dict[str, int] = {}
     groups = [_group(check, item, groups_raw.line_of(i), seen) for i, item in enumerate(groups_raw)]
@@ -89,7 +138,30 @@ def load_model(path: Path, shown_as: str) -> tuple[CompetencyModel | None, list[
     if check.errors:
         return None, check.errors
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return CompetencyModel(name=name, source=source, groups=tuple(groups), content_hash=digest), []
+    return CompetencyModel(name=name, source=source, groups=tuple(groups), content_hash=digest,
+                           provenance=provenance), []
+
+
+def _provenance(check: FileCheck, root: YDict, source: str) -> ModelProvenance | None:
+    """The optional `provenance:` block: the study's experts, rounds and final Kendall's W per level."""
+    if root.get("provenance") is None:
+        return None
+    data = check.mapping(root["provenance"], root.line_of("provenance"), "provenance")
+    if data is None:
+        return None
+    check.only_keys(data, {"study", "experts", "rounds", "w_first_level", "w_second_level"}, "provenance")
+    study = check.get(data, "study", str, required=False, default=source)
+    counts = {}
+    for key in ("experts", "rounds"):
+        value = check.get(data, key, int, required=False)
+        if value is not None and value < 1:
+            check.error(data.line_of(key), f"provenance.{key} 至少为 1")
+            value = None
+        counts[key] = value
+    w_first = check.number(data, "w_first_level", low=0, high=1, required=False)
+    w_second = check.number(data, "w_second_level", low=0, high=1, required=False)
+    return ModelProvenance(study=study, experts=counts["experts"], rounds=counts["rounds"], w_first=w_first,
+                           w_second=w_second)
 
 
 def _group(check: FileCheck, raw: object, line: int, seen: dict[str, int]) -> GroupDef | None:
@@ -152,10 +224,20 @@ def _unique_id(check: FileCheck, data: YDict, seen: dict[str, int]) -> str | Non
     return ident
 
 
-def load_grades(path: Path, shown_as: str) -> tuple[tuple[GradeDef, ...], list[ContentError]]:
+def load_grades(
+    path: Path, shown_as: str, indicators: frozenset[str] | None = None
+) -> tuple[tuple[GradeDef, ...], list[ContentError]]:
+    """The grades, lowest first, with their promotion rules.
+
+    ``indicators`` are the second-level indicator ids a rule may name; when not given they are read from
+    ``model.yaml`` beside the grades file (a broken model file is reported on its own, and its ids are then
+    not checked here).
+    """
     data, errors = read_yaml(path, shown_as)
     if errors:
         return (), errors
+    if indicators is None:
+        indicators = _model_indicators(path.parent / "model.yaml")
     check = FileCheck(shown_as)
     root = check.mapping(data, 1, "职级文件")
     if root is None:
@@ -168,11 +250,12 @@ def load_grades(path: Path, shown_as: str) -> tuple[tuple[GradeDef, ...], list[C
         item = check.mapping(raw, items.line_of(rank - 1), "职级")
         if item is None:
             continue
-        check.only_keys(item, {"code", "name", "min_tenure_months", "summary"}, "职级")
+        check.only_keys(item, {"code", "name", "min_tenure_months", "summary", "rules"}, "职级")
         code = check.slug(item, "code", "职级代码")
         name = check.get(item, "name", str)
         months = check.get(item, "min_tenure_months", int)
         summary = check.get(item, "summary", str, required=False, default="")
+        rules = _grade_rules(check, item, indicators)
         if code in codes:
             check.error(item.line_of("code"), f"职级代码 {code!r} 重复 (第 {codes[code]} 行已定义)")
             continue
@@ -184,7 +267,56 @@ def load_grades(path: Path, shown_as: str) -> tuple[tuple[GradeDef, ...], list[C
             continue
         if code and name and months is not None:
             codes[code] = item.line_of("code")
-            grades.append(GradeDef(code, name, rank, months, summary))
+            grades.append(GradeDef(code, name, rank, months, summary, rules))
     if not items and not check.errors:
         check.error(root.line, "至少需要一个职级")
     return (tuple(grades), check.errors) if not check.errors else ((), check.errors)
+
+
+def _model_indicators(model_path: Path) -> frozenset[str] | None:
+    if not model_path.is_file():
+        return None
+    model, problems = load_model(model_path, model_path.name)
+    return None if problems or model is None else model.indicator_ids
+
+
+def _grade_rules(check: FileCheck, item: YDict, indicators: frozenset[str] | None) -> GradeRules:
+    """The grade's `rules:` block; every bad key, negative number or unknown indicator is reported at its line."""
+    if "rules" not in item or item["rules"] is None:
+        return GradeRules()
+    rules = check.mapping(item["rules"], item.line_of("rules"), "晋级条件 rules")
+    if rules is None:
+        return GradeRules()
+    check.only_keys(rules, {"index_at_least", "indicators", "violation_points"}, "晋级条件 rules")
+    index = check.number(rules, "index_at_least", low=0, high=100, required=False)
+    minimums: list[tuple[str, float]] = []
+    if rules.get("indicators") is not None:
+        named = check.mapping(rules["indicators"], rules.line_of("indicators"), "indicators")
+        for ident in named or {}:
+            line = named.line_of(ident)
+            value = named[ident]
+            if indicators is not None and ident not in indicators:
+                check.error(line, f"未知的二级指标 {ident!r} (见 model.yaml)")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                check.error(line, f"指标 {ident!r} 的最低分应为数字")
+            elif not 0 <= value <= 100:
+                check.error(line, f"指标 {ident!r} 的最低分应在 0 到 100 之间 (现为 {value:g})")
+            else:
+                minimums.append((str(ident), float(value)))
+    at_most = months = None
+    if rules.get("violation_points") is not None:
+        points = check.mapping(rules["violation_points"], rules.line_of("violation_points"), "violation_points")
+        if points is not None:
+            check.only_keys(points, {"at_most", "months"}, "violation_points")
+            at_most = check.get(points, "at_most", int)
+            months = check.get(points, "months", int)
+            if at_most is not None and at_most < 0:
+                check.error(points.line_of("at_most"), "violation_points.at_most 不能为负数")
+                at_most = None
+            if months is not None and months < 1:
+                check.error(points.line_of("months"), "violation_points.months 至少为 1")
+                months = None
+            if at_most is None or months is None:
+                at_most = months = None
+    return GradeRules(index_at_least=index, indicators=tuple(minimums), violation_points_at_most=at_most,
+                      violation_months=months)

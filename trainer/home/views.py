@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from .. import health
@@ -42,30 +42,6 @@ def trainee():
         open_exam=assessment.open_attempt(current_user),
         reviews=review_grading.graded_items_of(current_user, limit=5),
         acknowledged=review_disputes.acknowledged,
-    )
-
-
-@bp.route("/team")
-@allow("supervisor")
-def supervisor():
-    method = competency.parse_method(request.args.get("method"))
-    teams = []
-    for team in current_user.led_teams:
-        members = [m for m in team.members if m.role == "trainee"]
-        teams.append((team, competency.profiles(members, method)))
-    return render_template("home/supervisor.html", teams=teams, method=method)
-
-
-@bp.route("/hr")
-@allow("hr")
-def hr():
-    method = competency.parse_method(request.args.get("method"))
-    agents = accounts.visible_agents(current_user)
-    return render_template(
-        "home/hr.html",
-        profiles=competency.profiles(agents, method),
-        method=method,
-        model=competency.model_view(),
     )
 
 

@@ -9,7 +9,7 @@
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: bands.map(function (b) { return b[0]; }), axisLabel: { fontSize: 10 } },
     yAxis: { type: "value", minInterval: 1 },
-    series: [{ type: "bar", name: "人次", data: bands.map(function (b) { return b[1]; }), itemStyle: { color: "#0f6e8c" } }]
+    series: [{ type: "bar", name: el.dataset.name || "人次", data: bands.map(function (b) { return b[1]; }), itemStyle: { color: "#0f6e8c" } }]
   });
   window.addEventListener("resize", function () { chart.resize(); });
 })();
