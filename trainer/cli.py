@@ -1,4 +1,4 @@
-"""The `trainer` command: `flask` plus the platform's own commands (content, users, demo)."""
+"""The `trainer` command: `flask` plus the platform's own commands (content, users, demo, backup)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(questions_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 # --- score -------------------------------------------------------------------------------------------
@@ -305,6 +307,51 @@ def _scale_company(agents: int, evidence: int, password: str) -> None:
     summary = create_company(agents, evidence, password=password, progress=progress)
     click.echo(f"{summary} in {time.perf_counter() - began:.1f} s")
     click.echo(f"scale accounts (password {password}, demo only): {HR_USERNAME}, lead-0001…, agent-00001…")
+
+
+# --- backup and restore ------------------------------------------------------------------------------
+
+
+@click.command("backup", help="把整个数据库备份到 FILE: SQLite 用在线备份 API (应用运行时也安全), PostgreSQL 用 "
+                               "pg_dump 自定义格式; 先写临时文件, 完成后才改名为 FILE。")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="覆盖已存在的 FILE")
+@with_appcontext
+def backup_command(file: str, force: bool) -> None:
+    """Back the configured database up into FILE (trainer/backup.py says how and why)."""
+    from pathlib import Path
+
+    from .backup import BackupError, Refused, backup_database
+    from .extensions import db
+
+    try:
+        result = backup_database(db.engine.url, Path(file), force=force)
+    except BackupError as exc:
+        click.echo(f"backup {'refused' if isinstance(exc, Refused) else 'failed'}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(result.summary)
+
+
+@click.command("restore", help="用 FILE (trainer backup 的结果) 替换数据库的全部内容; 数据库里已有数据时须加 --force。")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="数据库不是空的也照样覆盖")
+@with_appcontext
+def restore_command(file: str, force: bool) -> None:
+    """Restore FILE into the configured database; refuses a file of the wrong kind and, without --force, a
+    database that holds data."""
+    from pathlib import Path
+
+    from .backup import BackupError, Refused, restore_database
+    from .extensions import db
+
+    db.session.remove()  # no transaction of this process may stay open while the tables are replaced
+    try:
+        result = restore_database(db.engine, Path(file), force=force)
+    except BackupError as exc:
+        click.echo(f"restore {'refused' if isinstance(exc, Refused) else 'failed'}: {exc}", err=True)
+        sys.exit(1)
+    for line in result.lines:
+        click.echo(line)
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
