@@ -146,3 +146,19 @@ def test_unknown_scenario_page(signed_in, fixture_content):
     client, _ = signed_in("trainee")
     response = post_form(client, "/roleplay/start/nope", {}, page="/roleplay/")
     assert response.status_code == 404 and "没有这个情景" in response.get_data(as_text=True)
+
+
+def test_rule_a_resend_of_the_reply_that_ended_the_session_is_stale_not_finished(api):
+    """The client whose answer was lost learns its last reply was stored (stale), and nothing is stored twice."""
+    client, headers, _ = api
+    session = client.post("/api/v1/roleplay/sessions", json={"scenario": "fixture-leak"}, headers=headers).get_json()
+    url = f"/api/v1/roleplay/sessions/{session['session']}/turns"
+    ended = client.post(url, json={"text": "有本事你去告！", "after": 0}, headers=headers).get_json()
+    assert ended["finished"] is True
+    resent = client.post(url, json={"text": "有本事你去告！", "after": 0}, headers=headers)
+    assert resent.status_code == 409 and resent.get_json()["code"] == "roleplay.stale"
+    later = client.post(url, json={"text": "您好", "after": 1}, headers=headers)
+    assert later.status_code == 409 and later.get_json()["code"] == "roleplay.finished"
+    turns = db.session.scalar(select(func.count()).select_from(RoleplayTurn)
+                              .where(RoleplayTurn.session_id == session["session"]))
+    assert turns == 3  # the opening line, the reply, the customer's answer

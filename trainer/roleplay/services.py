@@ -72,6 +72,10 @@ def take_turn(session: RoleplaySession, user: User, text: object,
     """
     if session.user_id != user.id:
         raise RoleplayError("roleplay.not_yours", 403)
+    taken = session.turns_taken
+    # A resend of the reply that ended the session is stale too: the client learns its reply was stored.
+    if after is not None and after != taken:
+        raise RoleplayError("roleplay.stale", 409, seen=after, taken=taken)
     if session.status != "in_progress":
         raise RoleplayError("roleplay.finished", 409)
     if not isinstance(text, str) or not text.strip():
@@ -79,9 +83,6 @@ def take_turn(session: RoleplaySession, user: User, text: object,
     rules = phrase_rules.rules_in_force()
     if len(text) > rules.scoring.max_chars:
         raise RoleplayError("roleplay.too_long", 413, limit=rules.scoring.max_chars)
-    taken = session.turns_taken
-    if after is not None and after != taken:
-        raise RoleplayError("roleplay.stale", 409, seen=after, taken=taken)
     # Claim this turn number: of two replies posted at once exactly one wins, the other changes nothing.
     claimed = db.session.execute(
         update(RoleplaySession).where(RoleplaySession.id == session.id, RoleplaySession.turns_taken == taken,
