@@ -114,15 +114,13 @@ def _window(now: datetime, seconds: int) -> tuple[datetime, datetime]:
     return start, start + timedelta(seconds=seconds)
 
 
+_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def _upsert(values: dict[str, Any], limit: Limit):
     table = ApiRateCounter.__table__
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:  # pragma: no cover - the app runs on SQLite and PostgreSQL only
-        raise NotImplementedError(f"API rate limits need INSERT … ON CONFLICT, not available on {dialect}")
+    # The app runs on SQLite and PostgreSQL only; both have INSERT … ON CONFLICT.
+    insert = _UPSERT_INSERTS[db.engine.dialect.name]
     statement = insert(table).values(**values)
     return statement.on_conflict_do_update(
         index_elements=[table.c.user_id, table.c.bucket, table.c.window_start],

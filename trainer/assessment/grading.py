@@ -14,6 +14,7 @@ from ..content.questions import Question
 from ..scoring import RuleSet, cover, fold
 from ..scoring.grade import Situation, grade_reply
 from ..scoring.keypoints import coverage
+from ..scoring.numbers import CN_NUMBER, cn_number
 
 _EDGE_PUNCT = re.compile(r"^[\s.,!?;:~\"“”()]+|[\s.,!?;:~\"“”()]+$")
 
@@ -26,30 +27,8 @@ class Grade:
     detail: dict = field(default_factory=dict)
 
 
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMBER = re.compile("[零〇一二三四五六七八九两十百千万]+")
-
-
-def _cn_number(run: str) -> str:
-    """二十四 → 24, 十 → 10, 一百零五 → 105, 一二零 → 120 (read digit by digit when there is no unit)."""
-    if not any(c in _CN_UNITS or c == "万" for c in run):
-        return "".join(str(_CN_DIGITS[c]) for c in run)
-    total = section = number = 0
-    for char in run:
-        if char in _CN_DIGITS:
-            number = _CN_DIGITS[char]
-        elif char in _CN_UNITS:
-            section += (number or 1) * _CN_UNITS[char]
-            number = 0
-        else:  # 万
-            total += (section + number) * 10000
-            section = number = 0
-    return str(total + section + number)
-
-
 def _normal_answer(text: str) -> str:
-    return _CN_NUMBER.sub(lambda m: _cn_number(m.group()), _EDGE_PUNCT.sub("", fold(text)))
+    return CN_NUMBER.sub(lambda m: cn_number(m.group()), _EDGE_PUNCT.sub("", fold(text)))
 
 
 def is_blank(answer: object) -> bool:

@@ -1,7 +1,7 @@
-"""The reply scorer (pure: no Flask, no database, nothing from trainer.content).
+"""The reply scorer (pure: no Flask, no database, nothing from the content package).
 
-    from trainer.content.phrases import load_rules
-    rules, errors = load_rules(Path("question_bank/phrases"))
+The rules come in as a RuleSet built by the caller (the content loader reads the phrase files into one):
+
     report = score("您好，请问有什么可以帮您？", "phone_opening", rules)
     graded = grade_reply("您好，请问有什么可以帮您？", "phone_opening", rules)
 """

@@ -10,6 +10,7 @@ new class, not another branch in one long function.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -53,7 +54,7 @@ class Candidate:
         return self.text[start:max(end, self.end)]
 
 
-class Suppressor:
+class Suppressor(ABC):
     """A reason a candidate does not count. `check` returns (status, detail) or None."""
 
     status: ClassVar[str]
@@ -66,8 +67,9 @@ class Suppressor:
         """Whether this suppressor can ever apply to `rule` (so the matcher can skip it for the rule)."""
         return True
 
+    @abstractmethod
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
-        raise NotImplementedError
+        """(status, evidence) when this suppressor lifts the candidate, else None; each subclass says how."""
 
 
 class Quoted(Suppressor):
