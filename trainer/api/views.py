@@ -289,13 +289,18 @@ def _grade_input(body: dict) -> GradeInput:
         score, reason = override.get("score"), override.get("reason", "")
         if isinstance(score, bool) or not isinstance(score, int | float) or not isinstance(reason, str):
             raise ServiceError("review.bad_override")
+        try:
+            score = float(score)  # an integer of 400 digits is a valid JSON number but no float
+        except OverflowError:
+            raise ServiceError("review.bad_override") from None
     turn_comments = {}
     for key, value in turns.items():
-        if not str(key).isdigit() or not isinstance(value, str):
+        # isdigit() would take "²", which int() refuses; a turn number is a few decimal digits
+        if not (str(key).isdecimal() and len(str(key)) <= 9) or not isinstance(value, str):
             raise ServiceError("api.bad_grade")
         turn_comments[int(key)] = value
     return GradeInput(ratings=dict(ratings), comment=comment, turn_comments=turn_comments,
-                      override_score=None if score is None else float(score), override_reason=reason or "",
+                      override_score=score, override_reason=reason or "",
                       verdicts=tuple(parsed_verdicts))
 
 

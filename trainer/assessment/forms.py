@@ -11,7 +11,6 @@ from wtforms import (
     DateTimeLocalField,
     FieldList,
     FormField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..content.questions import Question
+from ..forms import IntegerField
 
 TEXT_LIMIT = 5000
 TRUE_FALSE = [SelectChoice("true", "正确"), SelectChoice("false", "错误")]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, FloatField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..forms import IntegerField
 from ..messages import MASTERY_LABELS
 from . import dashboards, services
 

@@ -138,11 +138,15 @@ def load_course(
 
     if "lessons" in meta:
         lesson_names = _text_items(check, meta, "lessons", required=True)
-        lesson_paths = [folder / name for name in lesson_names]
-        for name, path in zip(lesson_names, lesson_paths, strict=True):
-            if not path.is_file():
+        lesson_paths = []
+        for name in lesson_names:
+            # a lesson is a file of this folder: a path elsewhere (../x, /etc/x) is refused, never read
+            if Path(name).name != name or name in (".", "..") or "\\" in name:
+                check.error(meta.line_of("lessons"), f"课时文件 {name!r} 应是课程文件夹里的文件名")
+            elif not _is_file(folder / name):
                 check.error(meta.line_of("lessons"), f"找不到课时文件 {name}")
-        lesson_paths = [p for p in lesson_paths if p.is_file()]
+            else:
+                lesson_paths.append(folder / name)
     else:
         lesson_paths = sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
     if not lesson_paths:
@@ -159,6 +163,9 @@ def load_course(
             source = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             errors.append(ContentError(lesson_check.path, 1, f"文件不是 UTF-8 编码 (字节 {exc.start})"))
+            continue
+        except OSError as exc:
+            errors.append(ContentError(lesson_check.path, 1, f"无法读取文件: {exc.strerror}"))
             continue
         digest.update(path.name.encode() + source.encode())
         lesson = parse_lesson(source)
@@ -227,6 +234,14 @@ def load_course(
         instructor=instructor, version=version, pass_mark=int(pass_mark), segments=tuple(segments),
         content_hash=digest.hexdigest()[:16], path=shown, rubric=rubric,
     ), []
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, but a name the file system refuses (too long, say) is simply not a file."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _text_items(check: FileCheck, data: YDict, key: str, *, required: bool) -> list[str]:

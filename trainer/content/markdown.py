@@ -94,6 +94,9 @@ def parse_lesson(source: str) -> ParsedLesson:
         if match is None:
             problems.append((line + 1, f"环节标题 {text!r} 缺少 {{类型 分钟}}, 例如 ## 讲解 {{explain 15}}"))
             continue
+        if len(match["minutes"]) > 4:  # int() refuses more than 4,300 digits, and no segment lasts a week
+            problems.append((line + 1, f"环节时长 {match['minutes'][:12]}… 分钟不是合理的时长"))
+            continue
         segment = RawSegment(match["title"] or match["kind"], match["kind"], int(match["minutes"]), line + 1)
         cursor = line + 1
         for f_start, f_end, block in fences:

@@ -398,9 +398,10 @@ def _indicators(check: FileCheck, item: YDict, indicator_ids: frozenset[str] | N
     values = check.sequence(item["indicators"], item.line_of("indicators"), "indicators")
     found = []
     for i, value in enumerate(values):
-        if indicator_ids is not None and value not in indicator_ids:
+        # a list or mapping here is unhashable: test the type before looking it up
+        if not isinstance(value, str) or (indicator_ids is not None and value not in indicator_ids):
             check.error(values.line_of(i), f"未知的能力指标 {value!r}")
-        elif isinstance(value, str):
+        else:
             found.append(value)
     return found
 

@@ -146,9 +146,10 @@ def _question(check, raw, line, default_category, categories, indicators, script
     if "indicators" in item:
         values = check.sequence(item["indicators"], item.line_of("indicators"), "indicators")
         for j, value in enumerate(values):
-            if indicators is not None and value not in indicators:
+            # a list or mapping here is unhashable: test the type before looking it up
+            if not isinstance(value, str) or (indicators is not None and value not in indicators):
                 check.error(values.line_of(j), f"未知的能力指标 {value!r}")
-            elif isinstance(value, str):
+            else:
                 found_indicators.append(value)
     else:
         check.error(item.line, "缺少字段 'indicators'")

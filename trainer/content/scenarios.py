@@ -249,7 +249,8 @@ def load_scenario(
         if indicators is not None and value not in indicators:
             check.error(root.line_of("indicators"), f"未知的能力指标 {value!r}")
     stages_raw = check.sequence(root.get("stages"), root.line_of("stages"), "stages")
-    stage_ids = [s.get("id") for s in stages_raw if isinstance(s, dict)]
+    # only text ids are compared (a list as an id is unhashable); _stage reports any other id as not a slug
+    stage_ids = [s.get("id") for s in stages_raw if isinstance(s, dict) and isinstance(s.get("id"), str)]
     stages = []
     for i, raw in enumerate(stages_raw):
         stage = _stage(check, raw, stages_raw.line_of(i), set(filter(None, stage_ids)), indicators, scripts, groups)

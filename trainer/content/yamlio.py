@@ -39,7 +39,29 @@ class YList(list):
         return self.line
 
 
+#: the largest integer a content file may hold (a 64-bit column's range)
+MAX_INT = 2**63 - 1
+
+
 class _LineLoader(yaml.SafeLoader):
+    def construct_object(self, node, deep=False):  # type: ignore[override]
+        """PyYAML's own constructors raise plain exceptions for some scalars (`2024-13-45`, `!!int x`,
+        `!!bool maybe`, an integer of more than 4,300 digits); those become errors at the scalar's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception as exc:  # ValueError, KeyError, AttributeError, OverflowError, …
+            shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
+            raise ConstructorError(None, None, f"无法读取的值 {shown!r} ({str(exc)[:80]})", node.start_mark) from None
+
+    def construct_yaml_int(self, node):  # type: ignore[override]
+        value = super().construct_yaml_int(node)
+        # 0x… or 1:0:0:… can spell integers no field means and no message can print (str() stops at 4,300 digits)
+        if not -MAX_INT <= value <= MAX_INT:
+            raise ConstructorError(None, None, f"整数 {node.value[:20]!r}… 太大", node.start_mark)
+        return value
+
     def construct_yaml_map(self, node: MappingNode):  # type: ignore[override]
         data = YDict()
         data.line = node.start_mark.line + 1
@@ -66,6 +88,7 @@ class _LineLoader(yaml.SafeLoader):
         data.extend(self.construct_object(item, deep=True) for item in node.value)
 
 
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _LineLoader.construct_yaml_int)
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_yaml_seq)
 
@@ -81,6 +104,8 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[ContentError]]:
         return None, [ContentError(path, line, f"YAML 语法错误: {problem}")]
     except yaml.YAMLError as exc:
         return None, [ContentError(path, 1, f"YAML 语法错误: {exc}")]
+    except RecursionError:  # PyYAML composes and constructs nested collections recursively
+        return None, [ContentError(path, 1, "YAML 语法错误: 列表或映射嵌套太深")]
 
 
 def read_yaml(path: Path, shown_as: str) -> tuple[Any, list[ContentError]]:

@@ -256,8 +256,10 @@ def practise_block(user: User, slug: str, block: str, text: str):
     course = get_course(slug) if isinstance(slug, str) else None
     if course is None or course.retired:
         raise LearningError("learning.unknown_course")
+    if not isinstance(block, str):  # before the lookup: a list or an object is unhashable (TypeError, a 500)
+        raise LearningError("learning.unknown_practice")
     ident = block if block in course.practices else f"{course.slug}-{block}"
-    if not isinstance(block, str) or ident not in course.practices:
+    if ident not in course.practices:
         raise LearningError("learning.unknown_practice")
     enrolment = enrolment_for(user, course)
     if enrolment is not None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -20,7 +20,7 @@ from .. import messages
 from ..access import allow
 from ..accounts.models import User
 from ..extensions import db
-from ..forms import ActionForm
+from ..forms import ActionForm, IntegerField
 from ..messages import ServiceError
 from ..practice.highlight import segments
 from ..rules import services as phrase_rules

@@ -9,9 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    DecimalField,
     FloatField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -21,6 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms import DecimalField, IntegerField
+from ..inputs import MAX_ID
 from .grading import GradeInput
 from .hits import Hit
 
@@ -144,7 +144,7 @@ class ViolationForm(FlaskForm):
     agent_id = SelectField("学员", coerce=int, validators=[InputRequired("请选择学员")])
     category = SelectField("违规类别", validators=[DataRequired("请选择违规类别")])
     occurred_on = DateField("发生日期", validators=[DataRequired("请填写日期")])
-    item_id = IntegerField("相关作业编号 (可选)", validators=[Optional(), NumberRange(min=1, max=2**62)])
+    item_id = IntegerField("相关作业编号 (可选)", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     note = TextAreaField("说明", validators=[Optional(), Length(max=1000, message="不能超过 1000 字")])
 
 

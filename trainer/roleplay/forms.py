@@ -1,9 +1,11 @@
 """The chat reply form."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
+
+from ..forms import IntegerField
 
 
 class ReplyForm(FlaskForm):
