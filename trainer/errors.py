@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
+from markupsafe import escape
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, PendingRollbackError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import messages
@@ -15,14 +16,28 @@ def _render(code: int, key: str, text: str | None = None, **context):
     text = text or messages.msg(key)
     if request.path.startswith("/api/"):
         return jsonify({"error": text, "status": code}), code
-    return render_template("errors/error.html", code=code, message=text, **context), code
+    try:
+        return render_template("errors/error.html", code=code, message=text, **context), code
+    except Exception:
+        current_app.logger.exception("rendering the error page failed")
+        return _bare_page(code, text), code
+
+
+def _bare_page(code: int, text: str) -> Response:
+    """The error page without the layout: what is left when the layout itself needs the failing database."""
+    body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{code}</title>'
+            f"<h1>{code}</h1><p>{escape(text)}</p><p><a href=\"/\">{escape(messages.msg('error.home'))}</a></p>")
+    return Response(body, code, mimetype="text/html")
 
 
 def _rollback() -> None:
     try:
         db.session.rollback()
     except SQLAlchemyError:  # the connection itself is gone; the pool replaces it on the next request
-        db.session.invalidate()
+        try:
+            db.session().invalidate()
+        except SQLAlchemyError:
+            current_app.logger.warning("dropping a dead database connection failed", exc_info=True)
 
 
 def install(app: Flask) -> None:
@@ -42,6 +57,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InternalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
     def _database_unavailable(_err):
         """The database is down, read-only or full: nothing was saved, and the user is told so (503)."""
         _rollback()

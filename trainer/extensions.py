@@ -1,10 +1,14 @@
 """Extension singletons, bound to an app in `create_app` so tests can build many apps."""
 
+import contextlib
+import logging
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.exc import SQLAlchemyError
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -15,7 +19,30 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+
+class _SafeTeardownSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request cleanup can never turn a finished answer into a 500.
+
+    Closing the session rolls back the transaction a view left open (a read after its commit). When the
+    database went away in between (a restart, a dropped connection), that rollback raises inside Flask's
+    teardown, after the response was built: the exception escapes Flask and gunicorn answers a bare 500
+    although the work was committed. The connection is dead either way, so it is dropped and the answer
+    stands.
+    """
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except SQLAlchemyError:
+            logging.getLogger(__name__).warning("closing the database session failed; connection dropped",
+                                                exc_info=True)
+            with contextlib.suppress(SQLAlchemyError):
+                self.session().invalidate()
+            self.session.registry.clear()
+
+
+db = _SafeTeardownSQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

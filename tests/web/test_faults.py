@@ -73,7 +73,7 @@ def test_rule_a_full_disk_refuses_the_turn_with_503_and_keeps_the_database_whole
     refused = client.post(url, json={"text": reply, "after": 0}, headers=headers)
     assert refused.status_code == 503
     assert refused.headers["Retry-After"]
-    assert refused.get_json()["status"] == 503 and "数据库暂时无法保存数据" in refused.get_json()["error"]
+    assert refused.get_json()["status"] == 503 and "数据库暂时无法使用" in refused.get_json()["error"]
 
     disk.free()
     assert _turns(session_id) == before  # nothing half-written

@@ -339,7 +339,7 @@ def test_defect_9_a_read_only_database_is_503_on_health_and_on_sign_in(app, clie
     assert health.status_code == 503 and health.get_json()["problem"] == "write"
     response = login(client, username)
     assert response.status_code == 503
-    assert "数据库暂时无法保存数据" in response.get_data(as_text=True)
+    assert "数据库暂时无法使用" in response.get_data(as_text=True)
     assert response.headers["Retry-After"]
 
 
