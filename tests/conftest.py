@@ -2,16 +2,19 @@
 
 The schema is built once per run by the real Alembic migrations (so the migrations are tested on
 every run) and content is synced into it. SQLite tests then copy that template file per test;
-with DATABASE_URL set (CI's PostgreSQL run) tests share one database and every table is emptied and
-re-synced after each test.
+with DATABASE_URL set (CI's PostgreSQL run) tests share one database: after each test every table is
+emptied and the rows the first sync wrote are copied back in (a snapshot taken with COPY, which is a
+fraction of the cost of loading and syncing the content again for each of ~900 tests).
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,10 +46,73 @@ def acceptance_file(name: str) -> Path:
     return path
 
 
+@functools.cache
+def repository_content():
+    """The repository's content, loaded once per run (about a second each time); callers only read it."""
+    from trainer.content import load_content
+
+    return load_content(ROOT)
+
+
+# PostgreSQL: (table, has an id column, rows as COPY text) of the freshly synced database, parents first.
+_PG_SNAPSHOT: list[tuple[str, bool, bytes]] = []
+
+
+def _table_names() -> list[str]:
+    from trainer.extensions import db
+
+    return [table.name for table in db.metadata.sorted_tables]
+
+
+def _has_id(name: str) -> bool:
+    from trainer.extensions import db
+
+    return "id" in db.metadata.tables[name].c
+
+
+def _take_pg_snapshot() -> None:
+    from trainer.extensions import db
+
+    raw = db.engine.raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            _PG_SNAPSHOT.clear()
+            for name in _table_names():
+                with cursor.copy(f'COPY "{name}" TO STDOUT') as copy:
+                    data = b"".join(bytes(chunk) for chunk in copy)
+                if data:
+                    _PG_SNAPSHOT.append((name, _has_id(name), data))
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _restore_pg_snapshot() -> None:
+    """Empty every table, copy the synced rows back, and move each id sequence past them."""
+    from trainer.extensions import db
+
+    names = _table_names()
+    raw = db.engine.raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+            for name, has_id, data in _PG_SNAPSHOT:
+                with cursor.copy(f'COPY "{name}" FROM STDIN') as copy:
+                    copy.write(data)
+                if not has_id:
+                    continue
+                cursor.execute(f"SELECT pg_get_serial_sequence('\"{name}\"', 'id')")
+                sequence = cursor.fetchone()[0]
+                if sequence:
+                    cursor.execute(f'SELECT setval(%s, (SELECT MAX(id) FROM "{name}"))', (sequence,))
+        raw.commit()
+    finally:
+        raw.close()
+
+
 def _prepare(uri: str, instance: Path) -> None:
     from flask_migrate import upgrade
 
-    from trainer.content import load_content
     from trainer.extensions import db
     from trainer.sync import sync_content
 
@@ -57,7 +123,9 @@ def _prepare(uri: str, instance: Path) -> None:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
-        sync_content(load_content(ROOT))
+        sync_content(repository_content())
+        if uri.startswith("postgresql"):
+            _take_pg_snapshot()
         if uri.startswith("sqlite"):
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -78,16 +146,11 @@ def database_template(tmp_path_factory) -> str:
 
 
 def _reset_postgres(app) -> None:
-    from trainer.content import load_content
     from trainer.extensions import db
-    from trainer.sync import sync_content
 
     with app.app_context():
         db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        sync_content(load_content(ROOT))
+        _restore_pg_snapshot()
         db.session.remove()
 
 
@@ -188,14 +251,21 @@ def content_with_fixtures(target: Path) -> Path:
     return target
 
 
+@functools.cache
+def _fixture_content_set():
+    """The repository's content plus the fixtures, loaded once per run from a tree of its own."""
+    from trainer.content import load_content
+
+    return load_content(content_with_fixtures(Path(tempfile.mkdtemp(prefix="fixture-content-"))))
+
+
 @pytest.fixture
 def fixture_content(app, tmp_path):
-    """Sync the fixture course into this test's database; returns the content root."""
-    from trainer.content import load_content
+    """Sync the fixture course into this test's database; returns this test's own (writable) content root."""
     from trainer.sync import sync_content
 
     root = content_with_fixtures(tmp_path / "content")
-    sync_content(load_content(root))
+    sync_content(_fixture_content_set())
     app.config["CONTENT_ROOT"] = root
     return root
 

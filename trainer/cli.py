@@ -103,6 +103,13 @@ def content_check(root: str | None) -> None:
     if content.errors:
         click.echo(f"{len(content.errors)} problem(s) found", err=True)
         sys.exit(1)
+    from .content.depth import thin_segments
+
+    thin = thin_segments(content.courses)
+    for warning in thin:
+        click.echo(f"warning: {warning}")
+    if thin:
+        click.echo(f"{len(thin)} warning(s): segments too thin for self-study", err=True)
     click.echo("content OK", err=True)
 
 

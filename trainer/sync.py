@@ -197,6 +197,7 @@ def _sync_courses(content: ContentSet, report: SyncReport) -> None:
             "summary": course.summary, "objectives": list(course.objectives), "indicators": list(course.indicators),
             "prerequisites": list(course.prerequisites), "instructor": course.instructor, "version": course.version,
             "pass_mark": course.pass_mark, "minutes": course.minutes, "quiz": list(course.quiz),
+            "sources": [{"reference": src.reference, "passage": src.passage} for src in course.sources],
             "practices": {p.id: {"script": p.script, "prompt": p.prompt, "model_answer": p.model_answer,
                                  "key_points": [k.to_dict() for k in p.key_points], "facts": p.facts.to_dict(),
                                  "domain": p.domain, "channel": p.channel}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, acceptance_file
+from tests.conftest import ROOT, acceptance_file, repository_content
 from trainer.content import load_content
 from trainer.content.competency import load_model
 
@@ -19,7 +19,7 @@ def content_copy(tmp_path) -> Path:
 
 
 def test_repository_content_is_valid():
-    content = load_content(ROOT)
+    content = repository_content()
     assert content.errors == ()
     assert len(content.model.groups) == 3
     assert len(content.model.indicators) == 11
@@ -28,7 +28,7 @@ def test_repository_content_is_valid():
 
 def test_model_reproduces_the_reference_weights():
     expected = yaml.safe_load(acceptance_file("competency_model.yaml").read_text(encoding="utf-8"))
-    model = load_content(ROOT).model
+    model = repository_content().model
     assert [g.id for g in model.groups] == [g["id"] for g in expected]
     for group, want in zip(model.groups, expected, strict=True):
         assert group.name == want["name"]
@@ -130,7 +130,7 @@ def test_load_model_returns_frozen_dataclasses():
 
 def test_shipped_model_states_the_studys_delphi_figures():
     """The shipped weights carry their origin: 26 experts, two rounds, W 0.317 (first level) / 0.496 (second)."""
-    provenance = load_content(ROOT).model.provenance
+    provenance = repository_content().model.provenance
     assert provenance is not None
     assert (provenance.experts, provenance.rounds) == (26, 2)
     assert provenance.as_dict()["w"] == {"first_level": 0.317, "second_level": 0.496}

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, content_with_fixtures
+from tests.conftest import content_with_fixtures, repository_content
 from trainer.content import load_content
 from trainer.content.markdown import render
 
@@ -177,7 +177,7 @@ def test_rendering_escapes_html_and_renders_tables():
 
 
 def test_repository_courses_if_present_are_complete():
-    content = load_content(ROOT)
+    content = repository_content()
     assert content.errors == ()
     for course in content.courses.values():
         assert course.minutes == 60
@@ -191,7 +191,7 @@ def test_shipped_model_answers_pass_their_own_practice():
     from trainer.scoring import cover, score
     from trainer.scoring.keypoints import coverage
 
-    content = load_content(ROOT)
+    content = repository_content()
     answers = [(c.slug, p) for c in content.courses.values() for p in c.practices if p.model_answer]
     assert answers
     for slug, practice in answers:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, content_with_fixtures
+from tests.conftest import ROOT, content_with_fixtures, repository_content
 from trainer.content import ContentSet, load_content
 from trainer.content.rubrics import ITEM_KINDS, RATINGS, load_rubrics, rubric_for
 from trainer.content.scenarios import scenario_from_dict
@@ -78,7 +78,7 @@ def _errors(root: Path) -> list[str]:
 
 
 def test_shipped_rubrics_are_complete_and_valid():
-    content = load_content(ROOT)
+    content = repository_content()
     assert content.errors == ()
     indicators = content.model.indicator_ids
     assert len(indicators) == 11
@@ -95,7 +95,7 @@ def test_shipped_rubrics_are_complete_and_valid():
 
 
 def test_shipped_defaults_inherit_the_base_and_reword_some_indicators():
-    rubrics = load_content(ROOT).rubrics
+    rubrics = repository_content().rubrics
     base, roleplay, complaint = rubrics["base"], rubrics["roleplay-default"], rubrics["complaint-roleplay"]
     assert base.value(1) == 20 and base.value(3) == 60 and base.value(5) == 100
     assert roleplay.extends == "base" and roleplay.scale == base.scale
@@ -107,7 +107,7 @@ def test_shipped_defaults_inherit_the_base_and_reword_some_indicators():
 
 
 def test_shipped_complaint_scenarios_name_the_complaint_rubric():
-    content = load_content(ROOT)
+    content = repository_content()
     named = {s.id for s in content.scenarios.values() if s.rubric == "complaint-roleplay"}
     assert {"gate-barrier-rain", "repeated-repair", "property-fee-late-charge"} <= named
     assert content.scenarios["burst-pipe-night"].rubric is None
@@ -120,7 +120,7 @@ def test_shipped_complaint_scenarios_name_the_complaint_rubric():
 
 @pytest.mark.parametrize("rating", [0, 6, True, 2.5, "3"])
 def test_value_refuses_a_rating_outside_1_to_5(rating):
-    rubric = load_content(ROOT).rubrics["base"]
+    rubric = repository_content().rubrics["base"]
     with pytest.raises(ValueError, match="1–5"):
         rubric.value(rating)
 

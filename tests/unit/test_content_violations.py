@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, repository_content
 from trainer.content import load_content
 from trainer.content.violations import VIOLATION_LEVELS, load_violations
 
@@ -38,7 +38,7 @@ def _line(text: str, needle: str) -> int:
 
 
 def test_shipped_violations_are_the_reference_severe_deductions():
-    content = load_content(ROOT)
+    content = repository_content()
     assert content.errors == ()
     by_id = {v.id: v for v in content.violations}
     assert len(by_id) == 6

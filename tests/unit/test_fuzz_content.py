@@ -35,8 +35,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, ROOT
-from trainer.content import load_content
+from tests.conftest import FIXTURES, ROOT, repository_content
 from trainer.content.competency import load_grades, load_model
 from trainer.content.courses import load_course
 from trainer.content.errors import ContentError
@@ -243,7 +242,7 @@ class Known:
 
 @pytest.fixture(scope="module")
 def content():
-    loaded = load_content(ROOT)
+    loaded = repository_content()
     assert not loaded.errors, loaded.errors
     return loaded
 

@@ -5,12 +5,9 @@ Runs over every shipped practice block (the issue asks for at least ten)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import ROOT
-from trainer.content import load_content
+from tests.conftest import repository_content
 from trainer.scoring.grade import Situation, grade_reply
 
 STUFFED = ("非常抱歉给您添麻烦了，理解您的心情，请您放心，我们马上安排处理。请问您的房号、联系电话和订单号是多少？"
@@ -19,7 +16,7 @@ STUFFED = ("非常抱歉给您添麻烦了，理解您的心情，请您放心�
 
 
 def _content():
-    content = load_content(Path(ROOT))
+    content = repository_content()
     assert content.errors == (), content.errors[:5]
     return content
 

@@ -8,9 +8,8 @@ Run with `-s` to see the figures."""
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import repository_content
 from tests.unit.test_shipped_scenarios import GOOD, OTHER_WORDS, PATHS, SECONDS, SEED, scenario_errors
-from trainer.content import load_content
 from trainer.roleplay import engine
 
 #: one generic paragraph with every word a scorer might look for: apology, reassurance, a question for the room,
@@ -26,7 +25,7 @@ SCENARIO_IDS = sorted(PATHS)
 
 @pytest.fixture(scope="module")
 def content():
-    loaded = load_content(ROOT)
+    loaded = repository_content()
     assert scenario_errors(loaded) == [], scenario_errors(loaded)[:5]
     return loaded
 

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from trainer.content import load_content
+from tests.conftest import ROOT, repository_content
 from trainer.content.gift import GiftOption, GiftUnreadable, parse_gift, question_to_gift, to_gift
 
 
@@ -132,7 +131,7 @@ def test_crlf_and_bom():
 
 @pytest.fixture(scope="module")
 def bank():
-    content = load_content(ROOT)
+    content = repository_content()
     assert content.questions, content.errors
     return content
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, repository_content
 from trainer.content.scenarios import load_scenario, scenario_from_dict
 from trainer.roleplay import engine
 from trainer.scoring import KeyPoint
@@ -102,9 +102,8 @@ def test_scenario_survives_a_round_trip_through_json(scenario):
 
 def test_repository_scenarios_are_playable_to_both_endings(rules):
     """Every real scenario can end well and can escalate (the replies are scored, not scripted)."""
-    from trainer.content import load_content
 
-    content = load_content(ROOT)
+    content = repository_content()
     for scenario in content.scenarios.values():
         rude = engine.replay(scenario, [("有本事你去告！", 5.0)] * scenario.max_turns, rules, "x")
         assert rude[-1].state.outcome in ("escalated", "hung_up"), scenario.id

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, ROOT
-from trainer.content import load_content
+from tests.conftest import FIXTURES, repository_content
 from trainer.roleplay import engine
 
 SEED = "test-seed"
@@ -59,7 +58,7 @@ def scenario_errors(loaded) -> list:
 
 @pytest.fixture(scope="module")
 def content():
-    loaded = load_content(ROOT)
+    loaded = repository_content()
     assert scenario_errors(loaded) == [], scenario_errors(loaded)[:5]
     return loaded
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select, text
 
-from tests.conftest import ROOT, login, post_form
+from tests.conftest import ROOT, login, post_form, repository_content
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Grade, User
 from trainer.competency import promotions
@@ -67,7 +67,7 @@ def desk(app, make_user, make_team):
 
 
 def test_rule_grades_keep_the_reference_tenure_and_gain_rules_synced_to_the_database(app):
-    content = load_content(ROOT)
+    content = repository_content()
     assert [(g.code, g.name, g.min_tenure_months) for g in content.grades] == [
         ("junior", "初级", 0), ("intermediate", "中级", 3), ("senior", "高级", 12), ("expert", "资深", 24)]
     senior = db.session.get(Grade, "senior")

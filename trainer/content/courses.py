@@ -8,6 +8,7 @@ refuses a course whose segments do not add up, naming every segment it counted.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,16 @@ class SegmentDef:
     practices: tuple[PracticeDef, ...]
     scenarios: tuple[str, ...]
     quiz: tuple[str, ...]
+    source: str = ""  # "path:line" of the segment's heading, for messages about it
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    """Where a course's facts come from: a passage of a reference document (`reference` is its number, as in
+    `000_….txt`), or `general` practice the references do not contain, said plainly so a reviewer knows."""
+
+    reference: str | None
+    passage: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class CourseDef:
     content_hash: str
     path: str
     rubric: str | None = None  # the rubric its practice replies are rated on, when not the course-practice default
+    sources: tuple[SourceDef, ...] = ()
 
     @property
     def minutes(self) -> int:
@@ -107,7 +119,7 @@ def load_course(
         return None, check.errors
     check.only_keys(meta, {"slug", "title", "series", "series_order", "summary", "objectives", "indicators",
                            "prerequisites", "instructor", "version", "pass_mark", "lessons", "rubric", "domain",
-                           "channel"}, "course.yaml")
+                           "channel", "sources"}, "course.yaml")
     slug = check.slug(meta, "slug", "课程 slug") if "slug" in meta else folder.name
     if "slug" not in meta and not is_slug(slug):
         check.error(1, f"课程文件夹名 {slug!r} 只能包含小写字母、数字、- 和 _ (或在 course.yaml 写 slug)")
@@ -135,6 +147,8 @@ def load_course(
     channel = check.get(meta, "channel", str, required=False)
     if channel is not None and channel not in COURSE_CHANNELS:
         check.error(meta.line_of("channel"), f"channel 应为 {', '.join(COURSE_CHANNELS)} 之一")
+
+    sources = _sources(check, meta)
 
     if "lessons" in meta:
         lesson_names = _text_items(check, meta, "lessons", required=True)
@@ -215,6 +229,7 @@ def load_course(
                 key=f"{path.stem}#{n}", lesson_title=lesson.title or path.stem, title=raw.title, kind=raw.kind,
                 minutes=raw.minutes, intro_html=lesson.intro_html if n == 1 else "", parts=tuple(parts),
                 practices=tuple(practices), scenarios=tuple(embedded), quiz=quiz,
+                source=f"{lesson_check.path}:{raw.line}",
             ))
         errors += lesson_check.errors
 
@@ -232,7 +247,7 @@ def load_course(
         slug=slug, title=title, series=series, series_order=series_order, summary=summary,
         objectives=tuple(objectives), indicators=tuple(course_indicators), prerequisites=tuple(prerequisites),
         instructor=instructor, version=version, pass_mark=int(pass_mark), segments=tuple(segments),
-        content_hash=digest.hexdigest()[:16], path=shown, rubric=rubric,
+        content_hash=digest.hexdigest()[:16], path=shown, rubric=rubric, sources=sources,
     ), []
 
 
@@ -242,6 +257,43 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):
         return False
+
+
+def _sources(check: FileCheck, meta: YDict) -> tuple[SourceDef, ...]:
+    """`sources: [{reference: "002", passage: …} | {general: …}]` — optional; every item says where it stands."""
+    if "sources" not in meta:
+        return ()
+    items = check.sequence(meta["sources"], meta.line_of("sources"), "sources")
+    found = []
+    for i, item in enumerate(items):
+        line = items.line_of(i)
+        entry = check.mapping(item, line, f"sources 的第 {i + 1} 项")
+        if entry is None:
+            continue
+        check.only_keys(entry, {"reference", "passage", "general"}, f"sources 的第 {i + 1} 项")
+        if "general" in entry:
+            if "reference" in entry or "passage" in entry:
+                check.error(line, "sources 的一项要么写 reference 和 passage，要么写 general，不能混写")
+                continue
+            text = check.get(entry, "general", str)
+            if text is not None and text.strip():
+                found.append(SourceDef(None, text.strip()))
+            else:
+                check.error(line, "general 应为非空文本：说明哪些内容超出了参考资料")
+            continue
+        reference = entry.get("reference")
+        if isinstance(reference, int) and not isinstance(reference, bool):
+            reference = f"{reference:03d}"
+        if not isinstance(reference, str) or not re.fullmatch(r"\d{3}", reference.strip()):
+            check.error(entry.line_of("reference") if "reference" in entry else line,
+                        "reference 应为参考资料的三位编号，例如 \"002\"")
+            continue
+        passage = check.get(entry, "passage", str)
+        if passage is not None and passage.strip():
+            found.append(SourceDef(reference.strip(), passage.strip()))
+        elif passage is not None:
+            check.error(entry.line_of("passage"), "passage 应为非空文本：说明引用的是哪一段")
+    return tuple(found)
 
 
 def _text_items(check: FileCheck, data: YDict, key: str, *, required: bool) -> list[str]:

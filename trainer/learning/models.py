@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Team, User
@@ -30,6 +30,8 @@ class Course(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     quiz: Mapped[list] = mapped_column(JSON)  # question ids of the end-of-course quiz
     practices: Mapped[dict] = mapped_column(JSON)  # practice id -> {script, prompt, key_points}
+    #: [{"reference": "002" | None, "passage": …}]: a reference passage, or general practice (reference None)
+    sources: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     #: the rubric its practice replies are rated on (None: the course-practice default)
     rubric_id: Mapped[str | None] = mapped_column(String(80))
     content_hash: Mapped[str] = mapped_column(String(32))
