@@ -198,3 +198,17 @@ def test_shipped_model_answers_pass_their_own_practice():
         report = score(practice.model_answer, practice.script, content.rules)
         assert report.passed and not report.banned and not report.missing, (slug, practice.id, report.missing)
         assert coverage(cover(practice.model_answer, practice.key_points)) == 1.0, (slug, practice.id)
+
+
+def test_rule_every_shipped_scenario_is_embedded_in_a_course():
+    content = repository_content()
+    embedded = {s for course in content.courses.values() for segment in course.segments for s in segment.scenarios}
+    assert set(content.scenarios) - embedded == set()
+
+
+def test_rule_every_shipped_course_names_its_sources_and_is_deep_enough_to_study_alone():
+    from trainer.content.depth import thin_segments
+
+    content = repository_content()
+    assert [c.slug for c in content.courses.values() if not c.sources] == []
+    assert [str(w) for w in thin_segments(content.courses)] == []

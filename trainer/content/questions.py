@@ -2,6 +2,9 @@
 
 A question's id is its identity everywhere (course quizzes, exams, review schedules), so ids must be
 unique across the whole bank; `content_hash` lets sync tell a changed question from an unchanged one.
+Stems must be unique too: two questions that ask the same thing under two ids (one copied into a course
+file, say) would be drawn into one exam and give each other away. Stems are compared in the scorer's
+canonical form with punctuation dropped, so Traditional/Simplified, full-width and spacing do not hide a copy.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..scoring.keypoints import KeyPoint
+from ..scoring.normalize import fold
 from .check import FileCheck
 from .errors import ContentError, display_path
 from .keypoints import read_key_points
@@ -62,6 +67,13 @@ class Question:
         data.pop("path")
         data.pop("line")
         return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stem_key(stem: str) -> str:
+    """The form in which two stems count as the same question: NFKC, then the scorer's fold (Simplified,
+    half-width, lower case, no spaces), then letters, digits and Chinese characters only (the ____ of a
+    fill-in, quotes and other punctuation are dropped)."""
+    return "".join(ch for ch in fold(unicodedata.normalize("NFKC", stem)) if ch.isalnum())
 
 
 def _strings(check: FileCheck, data: YDict, key: str, what: str) -> tuple[str, ...]:
@@ -225,6 +237,7 @@ def load_bank(
     errors += problems
     category_ids = {c.id for c in categories}
     questions: dict[str, Question] = {}
+    stems: dict[str, Question] = {}
     for path in sorted(folder.glob("*.yaml")):
         if path.name == CATEGORIES_FILE:
             continue
@@ -239,5 +252,13 @@ def load_bank(
                                            f"题目 id {question.id!r} 重复 (首次出现在 {first.path}:{first.line})"))
             else:
                 questions[question.id] = question
+                key = stem_key(question.stem)
+                same = stems.get(key) if key else None
+                if same is not None:
+                    errors.append(ContentError(question.path, question.line,
+                                               f"题目 {question.id!r} 的题干与 {same.id!r} 相同 "
+                                               f"(首次出现在 {same.path}:{same.line}); 请合并为一道题"))
+                elif key:
+                    stems[key] = question
     return categories, questions, errors
 
