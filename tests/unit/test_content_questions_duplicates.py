@@ -57,7 +57,8 @@ def test_same_stem_in_a_later_file_is_refused_there(root, stem):
     first = _line(root, FIXTURE_FILE, "- id: fx-fill")
     second = _line(root, LATER_FILE, "- id: dup-fill")
     assert _stem_errors(root) == [
-        f"{LATER_FILE}:{second}: 题目 'dup-fill' 的题干与 'fx-fill' 相同 (首次出现在 {FIXTURE_FILE}:{first}); 请合并为一道题"
+        f"{LATER_FILE}:{second}: 题目 'dup-fill' 的题干与 'fx-fill' 相同 "
+        f"(首次出现在 {FIXTURE_FILE}:{first}); 请合并为一道题"
     ]
 
 
@@ -67,7 +68,8 @@ def test_same_stem_in_the_same_file_is_refused_on_the_second(root):
                     encoding="utf-8")
     second = _line(root, FIXTURE_FILE, "- id: fx-fill-again")
     errors = _stem_errors(root)
-    assert len(errors) == 1 and errors[0].startswith(f"{FIXTURE_FILE}:{second}: 题目 'fx-fill-again' 的题干与 'fx-fill'")
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{FIXTURE_FILE}:{second}: 题目 'fx-fill-again' 的题干与 'fx-fill'")
 
 
 def test_a_different_stem_is_not_refused(root):
@@ -86,7 +88,8 @@ def test_a_duplicated_id_is_reported_as_such_not_again_as_a_stem(root):
 
 
 def test_stem_key_folds_script_width_spacing_and_punctuation():
-    assert stem_key("下列哪些屬於客戶投訴有效處理的「六大原則」？") == stem_key("下列哪些属于客户投诉有效处理的六大原则?")
+    traditional = stem_key("下列哪些屬於客戶投訴有效處理的「六大原則」？")
+    assert traditional == stem_key("下列哪些属于客户投诉有效处理的六大原则?")
     assert stem_key("ＡＢＣ　１２３ 值班____分钟") == "abc123值班分钟"
     assert stem_key("，。？！____") == ""
 
