@@ -15,9 +15,12 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -44,6 +47,23 @@ def acceptance_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"acceptance data not available: {path}")
     return path
+
+
+def _each_case(cases: Any) -> Iterable[tuple[str, Any]]:
+    return ((str(case.get("id", index)), case) for index, case in enumerate(cases or []))
+
+
+def acceptance_cases(name: str, select: Callable[[Any], Iterable[tuple[str, Any]]] = _each_case) -> list:
+    """The cases of an acceptance file as `pytest.param`s named by their ids, for `parametrize` at collection.
+
+    `select` turns the loaded file into (id, case) pairs (default: every list item, by its `id`). Without
+    the file this is a single skipped param, so collection never fails when ../shared/acceptance is absent.
+    """
+    path = ACCEPTANCE / name
+    if not path.is_file():
+        reason = f"acceptance data not available: {path}"
+        return [pytest.param(None, id="no-acceptance-data", marks=pytest.mark.skip(reason=reason))]
+    return [pytest.param(case, id=ident) for ident, case in select(yaml.safe_load(path.read_text(encoding="utf-8")))]
 
 
 @functools.cache

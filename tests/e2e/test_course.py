@@ -35,7 +35,7 @@ def test_trainee_completes_a_course(page, live_server):
     assert "已完成" in page.locator(".page-head").inner_text()
 
 
-def test_course_progress_resumes_after_leaving(page, live_server):
+def test_rule_course_progress_is_kept_and_learning_resumes_where_the_trainee_left_off(page, live_server):
     sign_in(page, live_server, new_trainee("e2e-course-2"))
     page.goto(f"{live_server}/courses/sample-course")
     page.click("main button:has-text('报名学习')")
@@ -43,5 +43,14 @@ def test_course_progress_resumes_after_leaving(page, live_server):
     page.wait_for_url(f"{live_server}/courses/sample-course/learn/1")
     page.goto(f"{live_server}/me")
     page.goto(f"{live_server}/courses/sample-course")
+    # the course page shows the two segments seen, the quiz still to do, and offers to continue, not to enrol
+    outline = page.locator("main ol.outline li")
+    assert outline.count() == 3
+    assert [outline.nth(i).locator(".tick").count() for i in range(3)] == [1, 1, 0]
+    assert page.locator("main button:has-text('报名学习')").count() == 0
+    assert "测验 未完成" in page.locator("main").inner_text()
     page.click("text=继续学习")
     page.wait_for_url(f"{live_server}/courses/sample-course/learn/1")
+    assert page.locator("article.segment h1").inner_text() == "写一写"
+    assert page.locator(".outline li.current a").inner_text() == "写一写"
+    assert page.locator(".outline li.done a").all_inner_texts() == ["为什么要规范", "写一写"]

@@ -7,9 +7,12 @@ import io
 import re
 from datetime import date, timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.e2e.conftest import LIVE, sign_in
+
+pytestmark = pytest.mark.e2e
 
 SURVEY_TITLE = "端到端 权重复核调查"
 
@@ -100,8 +103,19 @@ def test_hr_runs_a_delphi_survey_and_acts_on_the_results(browser, live_server):
         hr.goto(survey_url)
         if hr.locator("button:has-text('结束第 2 轮')").count():
             _hr_round_action(hr, survey_url, "结束第 2 轮")
+        # both rounds are over, each with all three experts, and round 2's agreement is computed
         hr.goto(survey_url)
-        assert "W" in hr.locator("main").inner_text()
+        rounds = hr.locator("#rounds tbody tr")
+        assert rounds.count() == 2
+        for number in (1, 2):
+            row = rounds.nth(number - 1).inner_text()
+            assert f"第 {number} 轮" in row and "3 / 3" in row and "进行中" not in row, row
+        hr.goto(f"{survey_url}/rounds/2")
+        for level in ("first", "second"):
+            agreement = hr.locator(f"#agreement tr[data-level={level}]")
+            assert re.fullmatch(r"0\.\d{3}|1\.000", agreement.locator("[data-stat=w]").inner_text()), level
+            assert agreement.locator("td").nth(2).inner_text() == "3"  # experts
+        hr.goto(survey_url)
 
         hr.click("button:has-text('用第 2 轮结果生成权重版本')")
         hr.wait_for_url(f"{live_server}/competency/model")
@@ -111,15 +125,18 @@ def test_hr_runs_a_delphi_survey_and_acts_on_the_results(browser, live_server):
 
         # the outside link is spent once the survey has ended
         outsider.goto(link)
-        assert "提交第" not in outsider.locator("main").inner_text()
+        assert "这次调查已经结束，感谢您的参与。" in outsider.locator("main").inner_text()
+        assert outsider.locator("button[type=submit]:has-text('提交第')").count() == 0
 
         # the heatmap and an agent's trend are drawn (ECharts draws them as SVG)
         hr.goto(f"{live_server}/hr")
         hr.wait_for_selector(".heatmap svg")
         assert hr.locator("#heatmap-table tr[data-agent]").count() > 0
         hr.goto(f"{live_server}/competency/agents/{agent_id}")
+        assert hr.locator("h1").inner_text() == "晋级候选 的能力档案"
         hr.wait_for_selector("#trend svg")
         hr.wait_for_selector("#radar svg")
+        assert hr.locator("#trend svg").count() == 1 and hr.locator("#radar svg").count() == 1
 
         # confirm the promotion waiting for the new agent
         hr.goto(f"{live_server}/competency/promotions")

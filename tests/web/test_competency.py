@@ -3,10 +3,9 @@
 import re
 
 import pytest
-import yaml
 from sqlalchemy import select, text
 
-from tests.conftest import acceptance_file, post_form
+from tests.conftest import acceptance_cases, post_form
 from trainer.competency import services
 from trainer.competency.models import Evidence, EvidenceIsAppendOnly
 from trainer.extensions import db
@@ -21,23 +20,22 @@ def _rows(page: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_profile_shows_the_eleven_indicators_with_reference_weights(signed_in, make_user):
-    expected = yaml.safe_load(acceptance_file("competency_model.yaml").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("want", acceptance_cases("competency_model.yaml"))
+def test_rule_the_profile_shows_each_reference_group_with_its_indicators_and_weights(signed_in, make_user, want):
     client, _ = signed_in("hr")
     agent = make_user("trainee")
     page = client.get(f"/competency/agents/{agent.id}").get_data(as_text=True)
     rows = _rows(page)
     assert len(rows) == 11
-    for group in expected:
-        assert f"{group['weight']:.2f}%" in page
-        for ind in group["indicators"]:
-            cells = rows[ind["id"]]
-            assert cells[0][0] == ind["name"]
-            assert cells[1] == [f"{ind['weight']:.2f}%"]
-            assert cells[2] == [f"{ind['combined']:.2f}%"]
+    assert f"{want['weight']:.2f}%" in page
+    for ind in want["indicators"]:
+        cells = rows[ind["id"]]
+        assert cells[0][0] == ind["name"]
+        assert cells[1] == [f"{ind['weight']:.2f}%"]
+        assert cells[2] == [f"{ind['combined']:.2f}%"]
 
 
-def test_trainee_sees_their_own_profile_with_index(signed_in):
+def test_rule_a_trainees_index_is_the_combined_weight_mean_of_their_indicators(signed_in):
     client, me = signed_in("trainee")
     services.record_evidence(agent=me, indicator_id="communication", value=90, source_kind="practice")
     services.record_evidence(agent=me, indicator_id="it_skills", value=60, source_kind="typing")
@@ -47,7 +45,7 @@ def test_trainee_sees_their_own_profile_with_index(signed_in):
     assert "覆盖度 21%" in page
 
 
-def test_mastery_method_changes_the_score(signed_in, make_user):
+def test_rule_the_mastery_method_decides_an_indicators_score(signed_in, make_user):
     client, _ = signed_in("hr")
     agent = make_user("trainee")
     for value in (40, 60, 100):
@@ -59,7 +57,7 @@ def test_mastery_method_changes_the_score(signed_in, make_user):
     assert 'id="index-value">82.5<' in client.get(url + "?method=bogus").get_data(as_text=True)
 
 
-def test_evidence_cannot_be_edited_or_deleted_through_the_orm(make_user):
+def test_rule_evidence_is_append_only_through_the_orm(make_user):
     agent = make_user("trainee")
     evidence = services.record_evidence(agent=agent, indicator_id="teamwork", value=50, source_kind="exam")
     evidence.value = 99
@@ -72,7 +70,7 @@ def test_evidence_cannot_be_edited_or_deleted_through_the_orm(make_user):
     db.session.rollback()
 
 
-def test_evidence_cannot_be_edited_in_the_database_either(make_user):
+def test_rule_evidence_is_append_only_in_the_database_too(make_user):
     agent = make_user("trainee")
     evidence = services.record_evidence(agent=agent, indicator_id="teamwork", value=50, source_kind="exam")
     with pytest.raises(Exception, match="append-only"):
@@ -84,13 +82,13 @@ def test_evidence_cannot_be_edited_in_the_database_either(make_user):
     assert db.session.get(Evidence, evidence.id).value == 50
 
 
-def test_value_outside_0_100_is_clamped(make_user):
+def test_rule_an_evidence_value_is_clamped_to_0_100(make_user):
     agent = make_user("trainee")
     assert services.record_evidence(agent=agent, indicator_id="teamwork", value=130, source_kind="x").value == 100
     assert services.record_evidence(agent=agent, indicator_id="teamwork", value=-5, source_kind="x").value == 0
 
 
-def test_correction_supersedes_and_keeps_the_original(make_user, make_team, client):
+def test_rule_a_correction_supersedes_once_and_keeps_the_original(make_user, make_team, client):
     from tests.conftest import login
 
     lead = make_user("supervisor")
@@ -116,7 +114,7 @@ def test_correction_supersedes_and_keeps_the_original(make_user, make_team, clie
         (lead.id, 30, 85, "阅卷时漏看了第二页")]
 
 
-def test_correction_form_validation(signed_in, make_user):
+def test_rule_a_correction_needs_a_score_in_range_and_a_reason(signed_in, make_user):
     client, _ = signed_in("hr")
     agent = make_user("trainee")
     original = services.record_evidence(agent=agent, indicator_id="teamwork", value=30, source_kind="exam")
@@ -129,14 +127,14 @@ def test_correction_form_validation(signed_in, make_user):
     assert zero.status_code == 302
 
 
-def test_correction_of_someone_elses_evidence_is_404(signed_in, make_user):
+def test_rule_correcting_someone_elses_evidence_is_404(signed_in, make_user):
     client, _ = signed_in("hr")
     a, b = make_user("trainee"), make_user("trainee")
     evidence = services.record_evidence(agent=a, indicator_id="teamwork", value=30, source_kind="exam")
     assert client.get(f"/competency/agents/{b.id}/evidence/{evidence.id}/correct").status_code == 404
 
 
-def test_trainee_cannot_correct(signed_in):
+def test_rule_a_trainee_cannot_correct_evidence(signed_in):
     client, me = signed_in("trainee")
     evidence = services.record_evidence(agent=me, indicator_id="teamwork", value=30, source_kind="exam")
     assert client.get(f"/competency/agents/{me.id}/evidence/{evidence.id}/correct").status_code == 403
