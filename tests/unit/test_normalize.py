@@ -49,3 +49,10 @@ def test_offsets_are_increasing_and_each_maps_back(text):
     for i, ch in enumerate(norm.text):
         assert 0 <= norm.offsets[i] < len(text)
         assert fold(text[norm.offsets[i]]) in (ch, "") or ch in "“”"
+
+
+def test_folding_characters_is_the_translation_table_on_every_character():
+    from trainer.scoring.normalize import _TABLE, _fold_characters
+
+    every = "".join(map(chr, range(0x10000))) + "Ａｂ，。ＡＢ　“x”" * 3
+    assert _fold_characters(every) == every.translate(_TABLE)

@@ -10,19 +10,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .competency import CompetencyModel, GradeDef, load_grades, load_model
-from .courses import CourseDef, load_courses
 from .errors import ContentError, ContentInvalid, display_path
-from .keypoints import KeyPointWords, checking_against
-from .phrases import read_rule_texts, rules_from_texts
-from .questions import Category, Question, load_bank
-from .rubrics import ITEM_KINDS, RubricDef, load_rubrics
-from .scenarios import Scenario, load_scenarios
-from .typing import PassageDef, load_passages
-from .violations import ViolationCategory, load_violations
 
 if TYPE_CHECKING:
     from ..scoring.rules import RuleSet
+    from .competency import CompetencyModel, GradeDef
+    from .courses import CourseDef
+    from .questions import Category, Question
+    from .rubrics import RubricDef
+    from .scenarios import Scenario
+    from .typing import PassageDef
+    from .violations import ViolationCategory
+
+# The loaders are imported when first used, not with the package: `trainer score` needs only the phrase
+# rules (content/phrases.py), and importing every loader (Markdown included) would double its start-up.
+_LAZY = {
+    "CompetencyModel": ".competency", "GradeDef": ".competency", "CourseDef": ".courses", "Category": ".questions",
+    "Question": ".questions", "ITEM_KINDS": ".rubrics", "RubricDef": ".rubrics", "Scenario": ".scenarios",
+    "PassageDef": ".typing", "ViolationCategory": ".violations",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = globals()[name] = getattr(import_module(module, __name__), name)
+    return value
+
 
 MODEL_FILE = Path("question_bank/competency/model.yaml")
 GRADES_FILE = Path("question_bank/competency/grades.yaml")
@@ -60,6 +77,16 @@ class ContentSet:
 
 def load_content(root: Path) -> ContentSet:
     """Load and cross-check the whole content tree; problems are collected, never raised."""
+    from .competency import load_grades, load_model
+    from .courses import load_courses
+    from .keypoints import KeyPointWords, checking_against
+    from .phrases import read_rule_texts, rules_from_texts
+    from .questions import load_bank
+    from .rubrics import load_rubrics
+    from .scenarios import load_scenarios
+    from .typing import load_passages
+    from .violations import load_violations
+
     errors: list[ContentError] = []
 
     def shown(rel: Path) -> str:

@@ -23,8 +23,11 @@ def gap_regex(limit: int) -> str:
 class Context:
     source: str
     regex: re.Pattern[str]
+    #: the literal pieces, normalised: a text without one of them cannot match (a quick test before the regex)
+    pieces: tuple[str, ...] = ()
 
 
 def compile_context(source: str, gap: int) -> Context:
-    pieces = [re.escape(fold(piece)) for piece in source.replace("...", "…").split("…")]
-    return Context(source, re.compile(gap_regex(gap).join(pieces)))
+    pieces = [fold(piece) for piece in source.replace("...", "…").split("…")]
+    regex = re.compile(gap_regex(gap).join(re.escape(piece) for piece in pieces))
+    return Context(source, regex, tuple(piece for piece in pieces if piece))

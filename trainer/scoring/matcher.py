@@ -4,9 +4,11 @@ One Aho-Corasick pass over the text finds all candidates (literals, and the fixe
 patterns). Only then is each candidate examined: patterns are confirmed by their regex within the
 sentence, then offered to the suppressors (suppressors.py: quotation, a jieba word-boundary check on a
 small window around the candidate — "喂养" is not "喂" —, allowed contexts, companions, whole-sentence
-and short-clause rules). Segmenting the
-whole reply with jieba is what makes naive scorers slow; here jieba sees a dozen characters per
-candidate and most replies have one or two candidates.
+and short-clause rules). Segmenting the whole reply with jieba is what makes naive scorers slow; here
+only the dozen characters around a candidate are looked at, with jieba's dictionary and algorithm
+(segment.py), and only the dictionary words that would run across the candidate's edges are looked up:
+the window is segmented only when one exists. A suppressor that cannot apply to a rule (or, without
+quotation marks in the reply, the quotation one) is not asked at all.
 
 Every candidate is returned with a status, counted or the reason it was suppressed, so the rule
 tester can show an analyst exactly why a rule did or did not fire.
@@ -15,14 +17,14 @@ tester can show an analyst exactly why a rule did or did not fire.
 from __future__ import annotations
 
 import bisect
-import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 import ahocorasick
-import jieba
 
+from . import segment
 from .normalize import CLAUSE_BREAK, SENTENCE_END, Normalized
 from .rules import Banned, Group, Pattern, RuleSet
 from .suppressors import (  # noqa: F401 - the statuses are part of this module's interface
@@ -34,21 +36,22 @@ from .suppressors import (  # noqa: F401 - the statuses are part of this module'
     QUOTED,
     WORD_BOUNDARY,
     Candidate,
+    Quoted,
     applicable,
     suppressed,
 )
 
-jieba.setLogLevel(logging.WARNING)
-
 COUNTED = "counted"
+_POSITION = itemgetter(0, 1)
 
 _BOUNDARY_WINDOW = 5
 _PUNCTUATION = re.compile("[" + re.escape("".join(sorted(CLAUSE_BREAK))) + "]")
 _CONTENT = re.compile("[^" + re.escape("".join(sorted(CLAUSE_BREAK))) + "]")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One candidate and what became of it (a named tuple: immutable, and quick to make — a reply has dozens)."""
+
     kind: str  # "banned" or "group"
     rule: Banned | Group
     start: int  # span in the normalised text
@@ -67,15 +70,11 @@ class Layout:
     def __init__(self, norm: Normalized):
         text = self.text = norm.text
         n = len(text)
-        self.clause_breaks: list[int] = []
-        enders: list[int] = []
-        for match in _PUNCTUATION.finditer(text):
-            i = match.start()
-            if text[i] == "." and _decimal_point(text, i):
-                continue
-            self.clause_breaks.append(i)
-            if text[i] in SENTENCE_END:
-                enders.append(i)
+        breaks = [match.start() for match in _PUNCTUATION.finditer(text)]
+        if "." in text:
+            breaks = [i for i in breaks if not _decimal_point(text, i)]
+        self.clause_breaks: list[int] = breaks
+        enders = [i for i in breaks if text[i] in SENTENCE_END]
         self.sentences: list[tuple[int, int]] = []
         start = 0
         for i in [*enders, n]:
@@ -86,9 +85,11 @@ class Layout:
         self.soft_breaks = sorted(norm.soft_breaks)
         self._soft = norm.soft_breaks
         self.quotes = _quote_spans(text, self.sentences) if "“" in text else []
+        self._matches: dict[tuple[int, int, int], tuple[re.Pattern[str], list[tuple[int, int]]]] = {}
 
     def sentence_index(self, position: int) -> int:
-        return max(0, bisect.bisect_right(self._sentence_starts, position) - 1)
+        index = bisect.bisect_right(self._sentence_starts, position) - 1
+        return index if index > 0 else 0
 
     def sentence_span(self, position: int) -> tuple[int, int]:
         """The sentence containing `position`, punctuation excluded (whole text if there is none)."""
@@ -117,6 +118,14 @@ class Layout:
         return (position <= 0 or position >= len(text) or text[position - 1] in CLAUSE_BREAK
                 or text[position] in CLAUSE_BREAK or position in self._soft)
 
+    def matches(self, regex: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+        """The spans of `regex.finditer(text, start, end)`, searched once per reply."""
+        key = (id(regex), start, end)
+        found = self._matches.get(key)
+        if found is None:  # (the regex is kept with its spans, so its id cannot be reused meanwhile)
+            found = self._matches[key] = (regex, [m.span() for m in regex.finditer(self.text, start, end)])
+        return found[1]
+
     def quoted(self, start: int, end: int) -> bool:
         return any(qs <= start and end <= qe for qs, qe in self.quotes)
 
@@ -139,10 +148,10 @@ def _quote_spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int,
 
 
 @lru_cache(maxsize=65536)
-def _words(window: str) -> tuple[tuple[str, int, int], ...]:
+def _word_across(window: str, start: int, end: int) -> str | None:
     # Dictionary segmentation only (no HMM): HMM glues unknown characters into guessed words, which
     # would make real phrases look like parts of words.
-    return tuple(jieba.tokenize(window, HMM=False))
+    return segment.dictionary().word_across(window, (start, end))
 
 
 def _inside_word(text: str, start: int, end: int, sentence: tuple[int, int]) -> str | None:
@@ -151,10 +160,10 @@ def _inside_word(text: str, start: int, end: int, sentence: tuple[int, int]) -> 
     hi = min(sentence[1], end + _BOUNDARY_WINDOW)
     if lo >= start and hi <= end:
         return None
-    for word, w_start, w_end in _words(text[lo:hi]):
-        if w_start < start - lo < w_end or w_start < end - lo < w_end:
-            return word
-    return None
+    may_join = segment.dictionary().may_join
+    if not ((lo < start < hi and may_join(text, start)) or (lo < end < hi and may_join(text, end))):
+        return None  # no word has the characters either side of an edge side by side (most candidates)
+    return _word_across(text[lo:hi], start - lo, end - lo)
 
 
 class Matcher:
@@ -181,13 +190,15 @@ class Matcher:
                 for anchor in pattern.anchors:
                     add(anchor, "banned", banned, pattern)
         for key, value in entries.items():
-            automaton.add_word(key, (len(key), tuple(value)))
+            # each entry with id(rule) and (kind, rule) made once here rather than for every candidate
+            automaton.add_word(key, (len(key), tuple((kind, pattern, id(rule), (kind, rule))
+                                                     for kind, rule, pattern in value)))
         automaton.make_automaton()
         self._automaton = automaton
         self._empty = not entries
         self._particles = rules.scoring.particles
         # per rule, only the suppressors that can apply to it: most candidates meet one or two, not seven
-        self._chains: dict[int, tuple] = {}
+        self._chains: dict[int, tuple[tuple, tuple]] = {}  # per rule: (without quotes, with quotes)
 
     def find(self, norm: Normalized, layout: Layout | None = None) -> list[Hit]:
         """Every candidate in the text, each with its status (counted or why not)."""
@@ -195,33 +206,62 @@ class Matcher:
         if self._empty or not text:
             return []
         layout = layout or Layout(norm)
-        spans: dict[tuple[str, int, int, int], tuple[str, Banned | Group]] = {}
+        # keyed (start, -end, kind, rule): sorted on the first two only, so ties keep the order found
+        spans: dict[tuple[int, int, str, int], tuple[str, Banned | Group]] = {}
+        matches = layout.matches  # a pattern is confirmed by one search of its sentence, whatever its anchors
         for last, (length, values) in self._automaton.iter(text):
             a_start, a_end = last - length + 1, last + 1
-            for kind, rule, pattern in values:
+            for kind, pattern, ident, found in values:
                 if pattern is None:
-                    spans.setdefault((kind, id(rule), a_start, a_end), (kind, rule))
+                    spans.setdefault((a_start, -a_end, kind, ident), found)
                     continue
                 s_start, s_end = layout.sentence_span(a_start)
-                for match in pattern.regex.finditer(text, s_start, max(s_end, a_end)):
-                    if match.start() <= a_start and a_end <= match.end() and match.end() > match.start():
-                        spans.setdefault((kind, id(rule), match.start(), match.end()), (kind, rule))
-        hits = [self._judge(kind, rule, start, end, layout)
-                for (_, _, start, end), (kind, rule) in sorted(spans.items(), key=lambda kv: (kv[0][2], -kv[0][3]))]
-        return _drop_overlaps(hits)
+                for m_start, m_end in matches(pattern.regex, s_start, max(s_end, a_end)):
+                    if m_start <= a_start and a_end <= m_end and m_end > m_start:
+                        spans.setdefault((m_start, -m_end, kind, ident), found)
+        judge, quotes, hits = self._judge, bool(layout.quotes), []
+        taken: dict[int, list[tuple[int, int]]] = {}  # _drop_overlaps, in the same pass
+        for key in sorted(spans, key=_POSITION):
+            kind, rule = spans[key]
+            start, end = key[0], -key[1]
+            # a polite phrase outside quotes always counts (_judge says so too, without the call)
+            if kind == "group" and not quotes:
+                hit = Hit(kind, rule, start, end)
+            else:
+                hit = judge(kind, rule, start, end, layout)
+            if hit.status == COUNTED:
+                kept = taken.get(key[3])
+                if kept is None:
+                    taken[key[3]] = [(start, end)]
+                elif any(s < end and start < e for s, e in kept):
+                    continue
+                else:
+                    kept.append((start, end))
+            hits.append(hit)
+        return hits
 
     def inside_word(self, text: str, start: int, end: int, sentence: tuple[int, int]) -> str | None:
-        """The word a candidate cuts through; jieba sees only a small window around the candidate."""
+        """The word a candidate cuts through, as jieba segments a small window around the candidate."""
         return _inside_word(text, start, end, sentence)
 
     def _judge(self, kind: str, rule: Banned | Group, start: int, end: int, layout: Layout) -> Hit:
         if kind == "group" and not layout.quotes:  # a polite phrase outside quotes always counts
             return Hit(kind, rule, start, end)
-        chain = self._chains.get(id(rule))
-        if chain is None:
-            chain = self._chains[id(rule)] = applicable(kind, rule)
-        found = suppressed(Candidate(kind, rule, start, end, layout, self._particles, self.inside_word), chain)
-        return Hit(kind, rule, start, end) if found is None else Hit(kind, rule, start, end, *found)
+        chains = self._chains.get(id(rule))
+        if chains is None:
+            # without quotation marks in the reply, the quotation suppressor cannot apply: leave it out
+            chain = applicable(kind, rule)
+            chains = self._chains[id(rule)] = (tuple(s for s in chain if not isinstance(s, Quoted)), chain)
+        chain = chains[1] if layout.quotes else chains[0]
+        if not chain:
+            return Hit(kind, rule, start, end)
+        candidate = Candidate(kind, rule, start, end, layout, self._particles, self.inside_word)
+        for suppressor in chain:  # suppressors.suppressed(), inline: a dense reply has a dozen banned candidates
+            if suppressor.applies(candidate):
+                found = suppressor.check(candidate)
+                if found is not None:
+                    return Hit(kind, rule, start, end, *found)
+        return Hit(kind, rule, start, end)
 
 
 def _drop_overlaps(hits: list[Hit]) -> list[Hit]:
@@ -229,11 +269,14 @@ def _drop_overlaps(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     taken: dict[int, list[tuple[int, int]]] = {}
     for hit in hits:
-        if hit.counted:
-            spans = taken.setdefault(id(hit.rule), [])
-            if any(s < hit.end and hit.start < e for s, e in spans):
+        if hit.status == COUNTED:
+            spans = taken.get(id(hit.rule))
+            if spans is None:  # most rules have one hit in a reply
+                taken[id(hit.rule)] = [(hit.start, hit.end)]
+            elif any(s < hit.end and hit.start < e for s, e in spans):
                 continue
-            spans.append((hit.start, hit.end))
+            else:
+                spans.append((hit.start, hit.end))
         kept.append(hit)
     return kept
 

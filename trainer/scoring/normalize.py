@@ -32,6 +32,22 @@ _LOWER = {chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}
 _TABLE = str.maketrans(
     {**_FULLWIDTH, **_PUNCT, **_LOWER, **{chr(0xFF21 + i): chr(ord("a") + i) for i in range(26)}, "\u3000": " "}
 )
+_FOLDED = {chr(code): value for code, value in _TABLE.items()}
+_FOLDABLE = re.compile("[" + re.escape("".join(sorted(_FOLDED))) + "]")
+# No character is folded into one that is folded again, so replacing each foldable character present is the
+# same as str.translate — and quicker on Chinese text, which has few of them.
+if any(value in _FOLDED for value in _FOLDED.values()):
+    raise RuntimeError("normalize: a folded character would be folded again; use str.translate")
+
+
+def _fold_characters(text: str) -> str:
+    """text.translate(_TABLE)."""
+    found = _FOLDABLE.findall(text)
+    for ch in set(found):
+        text = text.replace(ch, _FOLDED[ch])
+    return text
+
+
 _REMOVED = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u2060\ufeff]+")
 
 SENTENCE_END = frozenset(".!?;~\n")
@@ -83,7 +99,7 @@ def fold(text: str) -> str:
 
 
 def normalize(original: str) -> Normalized:
-    folded = _to_simplified(original.translate(_TABLE))
+    folded = _to_simplified(_fold_characters(original))
     # Pair up ASCII double quotes: odd ones open, even ones close.
     if '"' in folded:
         chars = list(folded)

@@ -1,6 +1,6 @@
 """Does the reply answer this customer, in this situation?
 
-Two checks, both on jieba word tokens of the normalised text:
+Two checks, both on jieba's word tokens of the normalised text (segment.py: jieba's dictionary and algorithm):
 
 - **lexical relevance** — how much of what the reply says belongs to its situation: the stage's goal,
   the customer's last line, the key points' words and the model answers; words are compared with
@@ -17,20 +17,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import jieba
 from rapidfuzz import fuzz, process
 
 from .acts import ActMarkers, asks_about
 from .context import compile_context
 from .normalize import fold, normalize
+from .segment import cut
 from .settings import Vocabulary
-
-jieba.setLogLevel(60)
 
 
 @lru_cache(maxsize=8192)
 def _tokens(text: str, stopwords: frozenset[str]) -> tuple[str, ...]:
-    words = jieba.lcut(fold(text), HMM=False)
+    words = cut(fold(text))  # jieba.lcut(…, HMM=False)
     return tuple(w for w in words if (len(w) > 1 or w.isdigit()) and w not in stopwords and w.strip(",.!?;:~-"))
 
 

@@ -8,9 +8,10 @@ version of the rules that produced it so a stored score can always be explained 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from .matcher import QUOTED, Hit, Layout, Matcher, matcher_for
-from .normalize import normalize
+from .matcher import COUNTED, QUOTED, Hit, Layout, Matcher, matcher_for
+from .normalize import Normalized, normalize
 from .rules import Banned, Group, RuleSet
 
 
@@ -22,8 +23,7 @@ class ScoringError(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True, slots=True)
-class BannedHit:
+class BannedHit(NamedTuple):
     phrase: str
     matched: str
     start: int  # code-point offsets in the ORIGINAL text
@@ -37,8 +37,7 @@ class BannedHit:
                 "severity": self.severity, "suggestion": self.suggestion}
 
 
-@dataclass(frozen=True, slots=True)
-class GroupHit:
+class GroupHit(NamedTuple):
     group: str
     matched: str
     start: int
@@ -48,8 +47,7 @@ class GroupHit:
         return {"group": self.group, "matched": self.matched, "start": self.start, "end": self.end}
 
 
-@dataclass(frozen=True, slots=True)
-class Missing:
+class Missing(NamedTuple):
     group: str
     reason: str  # "absent" or "position"
     where: str  # the position the script requires
@@ -86,6 +84,13 @@ class ScoreReport:
         }
 
 
+def _original(norm: Normalized, offsets: tuple[int, ...], hit: Hit) -> tuple[int, int]:
+    """norm.original_span(hit.start, hit.end), without the call for the usual non-empty span."""
+    if hit.end > hit.start:
+        return offsets[hit.start], offsets[hit.end - 1] + 1
+    return norm.original_span(hit.start, hit.end)
+
+
 def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | None = None) -> ScoreReport:
     """Score `text` as a reply of type `script` (None = "any").
 
@@ -101,24 +106,24 @@ def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | N
     layout = Layout(norm)
     hits = (matcher or matcher_for(rules)).find(norm, layout)
 
-    def original(hit: Hit) -> tuple[str, int, int]:
-        start, end = norm.original_span(hit.start, hit.end)
-        return text[start:end], start, end
-
+    offsets = norm.offsets
     banned, quoted, found = [], [], []
     first_sentence: dict[str, bool] = {}
     last_sentence: dict[str, bool] = {}
     last_index = len(layout.sentences) - 1
+    sentence_index = layout.sentence_index
     for hit in hits:
-        matched, start, end = original(hit)
-        if hit.kind == "banned" and (hit.counted or hit.status == QUOTED):
+        kind, status = hit.kind, hit.status
+        if kind == "banned" and status in (COUNTED, QUOTED):
+            start, end = _original(norm, offsets, hit)
             rule: Banned = hit.rule  # type: ignore[assignment]
-            item = BannedHit(rule.phrase, matched, start, end, rule.severity, rule.suggestion, rule.indicator)
-            (banned if hit.counted else quoted).append(item)
-        elif hit.kind == "group" and hit.counted:
+            item = BannedHit(rule.phrase, text[start:end], start, end, rule.severity, rule.suggestion, rule.indicator)
+            (banned if status == COUNTED else quoted).append(item)
+        elif kind == "group" and status == COUNTED:
+            start, end = _original(norm, offsets, hit)
             group: Group = hit.rule  # type: ignore[assignment]
-            found.append(GroupHit(group.id, matched, start, end))
-            index = layout.sentence_index(hit.start)
+            found.append(GroupHit(group.id, text[start:end], start, end))
+            index = sentence_index(hit.start)
             first_sentence[group.id] = first_sentence.get(group.id, False) or index == 0
             last_sentence[group.id] = last_sentence.get(group.id, False) or index == last_index
 

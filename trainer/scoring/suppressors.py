@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -28,18 +27,29 @@ NOT_ALONE = "not_alone"
 CLAUSE_TOO_LONG = "clause_too_long"
 
 
-@dataclass(frozen=True)
 class Candidate:
-    """One candidate as the suppressors see it: where it is, which rule, and the reply's layout."""
+    """One candidate as the suppressors see it: where it is, which rule, and the reply's layout.
 
-    kind: str  # "banned" or "group"
-    rule: Banned | Group
-    start: int
-    end: int
-    layout: Layout
-    particles: frozenset[str]
-    #: the jieba word the span cuts through, if any (injected so the matcher can cache segmentation)
-    inside_word: Callable[[str, int, int, tuple[int, int]], str | None]
+    A plain class with slots, not a dataclass: the matcher makes one per banned-phrase candidate, a dense
+    reply has a dozen, and a frozen dataclass costs several times as much to build. Treat it as read-only.
+    """
+
+    __slots__ = ("_sentence", "end", "inside_word", "kind", "layout", "particles", "rule", "start")
+
+    def __init__(self, kind: str, rule: Banned | Group, start: int, end: int, layout: Layout,
+                 particles: frozenset[str], inside_word: Callable[[str, int, int, tuple[int, int]], str | None]):
+        self.kind = kind  # "banned" or "group"
+        self.rule = rule
+        self.start = start
+        self.end = end
+        self.layout = layout
+        self.particles = particles
+        #: the jieba word the span cuts through, if any (injected so the matcher can cache segmentation)
+        self.inside_word = inside_word
+        self._sentence: tuple[int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Candidate({self.kind!r}, {self.start}, {self.end}, {self.text[self.start:self.end]!r})"
 
     @property
     def text(self) -> str:
@@ -47,11 +57,13 @@ class Candidate:
 
     @property
     def sentence(self) -> tuple[int, int]:
-        return self.layout.sentence_span(self.start)
+        if self._sentence is None:
+            self._sentence = self.layout.sentence_span(self.start)
+        return self._sentence
 
     def sentence_text(self) -> str:
         start, end = self.sentence
-        return self.text[start:max(end, self.end)]
+        return self.layout.text[start:max(end, self.end)]
 
 
 class Suppressor(ABC):
@@ -108,10 +120,17 @@ class AllowedContext(Suppressor):
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
         start, end = candidate.sentence
+        end = max(end, candidate.end)
+        layout = candidate.layout
+        sentence = layout.text[start:end]
         for context in candidate.rule.allow:
-            for match in context.regex.finditer(candidate.text, start, max(end, candidate.end)):
-                if match.start() <= candidate.start and candidate.end <= match.end():
-                    return self.status, context.source
+            for piece in context.pieces:
+                if piece not in sentence:  # a piece of it is missing: no match, and no need to search
+                    break
+            else:
+                for m_start, m_end in layout.matches(context.regex, start, end):  # once per sentence
+                    if m_start <= candidate.start and candidate.end <= m_end:
+                        return self.status, context.source
         return None
 
 
