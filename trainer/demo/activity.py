@@ -239,6 +239,9 @@ def play(agent: Agent, scenario_id: str, replies: Replies, rng: random.Random, a
         text = next((t for t in options if t and t not in said), None) or next(
             (t for t in good if t not in said), good[-1])
         said.add(text)
+        # The trainee's thinking time comes from the demo seed, not from how busy the machine is: the real
+        # time that passes while the demo runs would otherwise count as a slow reply on a loaded machine.
+        session.last_customer_at = timeutil.utcnow() - timedelta(seconds=rng.randint(8, 40))
         roleplay.take_turn(session, agent.user, text)
     return session
 
