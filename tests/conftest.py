@@ -9,6 +9,7 @@ fraction of the cost of loading and syncing the content again for each of ~900 t
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import os
@@ -183,6 +184,32 @@ def app_config(database_template, tmp_path) -> dict:
         shutil.copyfile(database_template, target)
         uri = f"sqlite:///{target}"
     return {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": tmp_path / "instance"}
+
+
+@contextlib.contextmanager
+def module_app(database_template: str, folder: Path, **config):
+    """An app on a database of its own for a whole module (SQLite: a copy of the template; PostgreSQL: the
+    shared database, emptied afterwards), with its app context pushed while the module runs."""
+    from trainer.extensions import db
+
+    if POSTGRES_URL:
+        uri = POSTGRES_URL
+    else:
+        shutil.copyfile(database_template, folder / "module.sqlite3")
+        uri = f"sqlite:///{folder / 'module.sqlite3'}"
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": folder / "instance", **config})
+    app.test_client_class = IsolatedClient
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        ctx.pop()
+        if POSTGRES_URL:
+            _reset_postgres(app)
+        with app.app_context():
+            db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):

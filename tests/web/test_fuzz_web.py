@@ -30,7 +30,6 @@ import json
 import os
 import random
 import re
-import shutil
 import traceback
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -42,9 +41,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.conftest import BASE_CONFIG, PASSWORD, POSTGRES_URL, IsolatedClient, _reset_postgres, csrf_from, login
+from tests.conftest import (
+    PASSWORD,
+    csrf_from,
+    login,
+    module_app,
+)
 from tests.unit.test_fuzz_content import NASTY, gift_file
-from trainer import create_app
 from trainer.access import PUBLIC
 from trainer.config import api_rate_limits
 from trainer.messages import msg
@@ -197,27 +200,10 @@ def _build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world_app(database_template, tmp_path_factory):
-    from trainer.extensions import db
-
-    folder = tmp_path_factory.mktemp("fuzz-web")
-    if POSTGRES_URL:
-        uri = POSTGRES_URL
-    else:
-        shutil.copyfile(database_template, folder / "fuzz.sqlite3")
-        uri = f"sqlite:///{folder / 'fuzz.sqlite3'}"
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": folder / "instance",
-                      "REVIEW_SAMPLE_RATE": 1.0, "API_RATE_LIMITS": api_rate_limits("off")})
-    app.test_client_class = IsolatedClient
-    ctx = app.app_context()
-    ctx.push()
-    app.extensions["fuzz_world"] = _build_world()
-    yield app
-    db.session.remove()
-    ctx.pop()
-    if POSTGRES_URL:
-        _reset_postgres(app)
-    with app.app_context():
-        db.engine.dispose()
+    with module_app(database_template, tmp_path_factory.mktemp("fuzz-web"), REVIEW_SAMPLE_RATE=1.0,
+                    API_RATE_LIMITS=api_rate_limits("off")) as app:
+        app.extensions["fuzz_world"] = _build_world()
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -38,8 +37,12 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-from tests.conftest import BASE_CONFIG, PASSWORD, POSTGRES_URL, IsolatedClient, _reset_postgres, csrf_from, login
-from trainer import create_app
+from tests.conftest import (
+    PASSWORD,
+    csrf_from,
+    login,
+    module_app,
+)
 from trainer.access import PUBLIC
 from trainer.config import api_rate_limits
 from trainer.messages import msg
@@ -392,27 +395,10 @@ def _build_world() -> World:
 @pytest.fixture(scope="module")
 def world_app(database_template, tmp_path_factory):
     """One app and one populated database for the whole module (the matrix only reads, or posts empty forms)."""
-    from trainer.extensions import db
-
-    folder = tmp_path_factory.mktemp("route-matrix")
-    if POSTGRES_URL:
-        uri = POSTGRES_URL
-    else:
-        shutil.copyfile(database_template, folder / "matrix.sqlite3")
-        uri = f"sqlite:///{folder / 'matrix.sqlite3'}"
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": folder / "instance",
-                      "REVIEW_SAMPLE_RATE": 1.0, "API_RATE_LIMITS": api_rate_limits("off")})
-    app.test_client_class = IsolatedClient
-    ctx = app.app_context()
-    ctx.push()
-    app.extensions["route_matrix_world"] = _build_world()
-    yield app
-    db.session.remove()
-    ctx.pop()
-    if POSTGRES_URL:
-        _reset_postgres(app)
-    with app.app_context():
-        db.engine.dispose()
+    with module_app(database_template, tmp_path_factory.mktemp("route-matrix"), REVIEW_SAMPLE_RATE=1.0,
+                    API_RATE_LIMITS=api_rate_limits("off")) as app:
+        app.extensions["route_matrix_world"] = _build_world()
+        yield app
 
 
 @pytest.fixture(scope="module")
