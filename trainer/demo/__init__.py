@@ -33,7 +33,6 @@ from ..content import load_content
 from ..extensions import db
 from ..rules import services as phrase_rules
 from ..sync import sync_content
-from ..timeutil import utcnow
 from . import activity, reviews
 from . import surveys as demo_surveys
 from .activity import Agent, Trainee
@@ -75,7 +74,7 @@ def create_demo() -> str:
     _ensure_content()
     rng = random.Random(SEED)
     today = date.today()
-    now = utcnow().replace(microsecond=0)
+    now = activity.story_now()
     made: list[str] = []
 
     def user(username: str, role: str, name: str, **extra) -> User:

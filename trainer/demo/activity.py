@@ -14,7 +14,8 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import count
 from pathlib import Path
 
 import yaml
@@ -48,13 +49,24 @@ RUDE_REPLY = "这事我们不管，你自己去找开发商。"
 # --- time ----------------------------------------------------------------------------------------------
 
 
-def _clock(offset: timedelta) -> type[datetime]:
-    """`datetime` whose `now()` runs `offset` behind (or ahead of) the real clock."""
+#: How far the demo clock moves on each reading inside `dated(…)`.
+TICK = timedelta(milliseconds=1)
+
+
+def _clock(at: datetime) -> type[datetime]:
+    """`datetime` whose `now()` starts at `at` (naive UTC) and moves one TICK on every reading.
+
+    The clock never looks at the real one, so the history is the same on a quiet laptop and on a loaded CI
+    machine: real time passing while the demo runs would otherwise change reply times, typing speeds and
+    with them the scores and the promotion story built on them.
+    """
+    readings = count(1)
 
     class DemoClock(datetime):
         @classmethod
         def now(cls, tz=None):
-            return datetime.now(tz) + offset
+            moment = at + next(readings) * TICK
+            return moment.replace(tzinfo=UTC).astimezone(tz) if tz is not None else moment
 
     return DemoClock
 
@@ -64,16 +76,15 @@ def dated(at: datetime) -> Iterator[None]:
     """Run real services inside the block as if it were `at` (naive UTC).
 
     Every `trainer.timeutil.utcnow()` in the block — the services' own stamps and the models' column
-    defaults — answers `at` plus the real time elapsed since the block began, so intervals between the
-    rows are kept. Rows are dated when they are written, because much of what is written here is
-    append-only in the database itself (evidence, grades, disputes, audit records) and can never be
-    re-dated afterwards. Only `utcnow` is moved: `date.today()` (due dates, this week's question) and the
-    recall schedule stay on the real calendar. For the demo only; single-threaded (it swaps a module
-    global), so it runs before any server starts.
+    defaults — answers `at` and then a millisecond more on each call, so rows keep their order and the
+    history does not depend on how fast the machine is. Rows are dated when they are written, because much
+    of what is written here is append-only in the database itself (evidence, grades, disputes, audit
+    records) and can never be re-dated afterwards. Only `utcnow` is moved: `date.today()` (due dates, this
+    week's question) and the recall schedule stay on the real calendar. For the demo only; single-threaded
+    (it swaps a module global), so it runs before any server starts.
     """
-    offset = at - datetime.now(UTC).replace(tzinfo=None)
     previous = timeutil.datetime
-    timeutil.datetime = _clock(offset)
+    timeutil.datetime = _clock(at)
     try:
         yield
     finally:
@@ -129,6 +140,22 @@ class Agent:
         span = max(1.0, (self.now - first).total_seconds() / 86400)
         days = [span * (k + rng.uniform(0.1, 0.9)) / count for k in range(count)]
         return [moment(first + timedelta(days=d), self.now, rng) for d in days]
+
+
+#: The demo history ends at the close of a working day (18:30 in China, 10:30 UTC).
+DAY_CLOSES = time(10, 30)
+
+
+def story_now(real: datetime | None = None) -> datetime:
+    """The demo's 'now': the latest close of a working day that is not in the future (naive UTC).
+
+    Anchoring the history there makes it the same whatever hour the demo is made: the spread of each
+    trainee's work, and so every score and the promotion story built on them, would otherwise shift with
+    the time of day (a demo made at 20:00 China time once left 王芳 short of a rule).
+    """
+    real = real or utcnow()
+    close = datetime.combine(real.date(), DAY_CLOSES)
+    return close if close <= real else close - timedelta(days=1)
 
 
 def moment(day: datetime, now: datetime, rng: random.Random) -> datetime:
@@ -239,8 +266,7 @@ def play(agent: Agent, scenario_id: str, replies: Replies, rng: random.Random, a
         text = next((t for t in options if t and t not in said), None) or next(
             (t for t in good if t not in said), good[-1])
         said.add(text)
-        # The trainee's thinking time comes from the demo seed, not from how busy the machine is: the real
-        # time that passes while the demo runs would otherwise count as a slow reply on a loaded machine.
+        # The trainee's thinking time comes from the demo seed.
         session.last_customer_at = timeutil.utcnow() - timedelta(seconds=rng.randint(8, 40))
         roleplay.take_turn(session, agent.user, text)
     return session
