@@ -2,9 +2,10 @@
 
 The schema is built once per run by the real Alembic migrations (so the migrations are tested on
 every run) and content is synced into it. SQLite tests then copy that template file per test;
-with DATABASE_URL set (CI's PostgreSQL run) tests share one database: after each test every table is
-emptied and the rows the first sync wrote are copied back in (a snapshot taken with COPY, which is a
-fraction of the cost of loading and syncing the content again for each of ~900 tests).
+with DATABASE_URL set (CI's PostgreSQL run) the tests of one process share one database (under
+pytest-xdist, one per worker): after each test every table is emptied and the rows the first sync wrote
+are copied back in (a snapshot taken with COPY, which is a fraction of the cost of loading and syncing the
+content again for each of ~900 tests).
 """
 
 from __future__ import annotations
@@ -32,7 +33,34 @@ from trainer.config import normalise_database_url
 ROOT = Path(__file__).resolve().parent.parent
 ACCEPTANCE = Path(os.environ.get("TRAINER_ACCEPTANCE_DIR", ROOT.parent / "shared" / "acceptance"))
 PASSWORD = "correct-horse-42"
-POSTGRES_URL = normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
+
+
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database this test process uses: DATABASE_URL's own, or under pytest-xdist one per worker.
+
+    Workers run at the same time and every test empties the tables it used, so each worker gets its own
+    database (`<name>_gw0`, `<name>_gw1`, …), dropped and created empty here, beside the one DATABASE_URL
+    names. DATABASE_URL itself is pointed at it, so servers the tests start in subprocesses use it too.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    with psycopg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    mine = base.set(database=name).render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = mine
+    return mine
+
+
+POSTGRES_URL = (_worker_database(normalise_database_url(os.environ["DATABASE_URL"]))
+                if os.environ.get("DATABASE_URL") else None)
 
 BASE_CONFIG = {
     "TESTING": True,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .accounts.models import ROLES
@@ -30,7 +31,7 @@ def allow(*roles: str) -> Callable[[F], F]:
     allowed = frozenset(roles) if roles else ANY_ROLE
 
     def mark(view: F) -> F:
-        view.allowed_roles = allowed  # type: ignore[attr-defined]
+        view.allowed_roles = allowed  # type: ignore[attr-defined]  # a mark on the function object
         return view
 
     return mark
@@ -38,7 +39,7 @@ def allow(*roles: str) -> Callable[[F], F]:
 
 def public(view: F) -> F:
     """Reachable without signing in (login page, health check)."""
-    view.allowed_roles = PUBLIC  # type: ignore[attr-defined]
+    view.allowed_roles = PUBLIC  # type: ignore[attr-defined]  # a mark on the function object
     return view
 
 
@@ -50,7 +51,7 @@ def undeclared_views(app: Flask) -> list[str]:
     )
 
 
-def enforce_roles() -> object | None:
+def enforce_roles() -> ResponseReturnValue | None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or request.endpoint == "static":
         return None

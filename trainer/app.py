@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["CONTENT_ROOT"] = Path(app.config["CONTENT_ROOT"])
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:  # behind a load balancer: the client's address, not the balancer's, counts for sign-in limits
+        # Flask's documented way to wrap the WSGI app, which its typing declares a method
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -9,6 +10,13 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy import Table
+    from sqlalchemy.engine import CursorResult
+    from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -46,3 +54,18 @@ db = _SafeTeardownSQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# The models' base class. It is `db.Model`; a type checker cannot use an attribute of an instance as a base
+# class, so it is told what `db.Model` is: a declarative base (keyword constructor, `metadata`) with
+# Flask-SQLAlchemy's `query`, whose models each map one `Table`.
+if TYPE_CHECKING:
+    class Model(_FlaskModel, DeclarativeBase):
+        __table__: ClassVar[Table]
+else:
+    Model = db.Model
+
+
+def rows_matched(statement: Executable) -> int:
+    """Execute an UPDATE or DELETE in the session; the number of rows its WHERE clause matched."""
+    # The session returns a CursorResult for these; its signature promises only a Result (which has no rowcount).
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount

@@ -17,13 +17,13 @@ from sqlalchemy import DateTime, Integer, String, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .extensions import Model, db
 from .timeutil import utcnow
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-class HealthProbe(db.Model):
+class HealthProbe(Model):
     """One row per app host, rewritten by every health check: proof that the database takes writes."""
 
     __tablename__ = "health_probes"

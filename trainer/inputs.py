@@ -125,7 +125,8 @@ class NamedPartsParser(FormDataParser):
     def parse(self, *args: Any, **kwargs: Any):
         stream, form, files = super().parse(*args, **kwargs)
         if None in form or None in files:
-            for upload in files.getlist(None):
+            # werkzeug types the keys as str, but its parser files a part without a name under None
+            for upload in files.getlist(None):  # type: ignore[call-overload]
                 upload.close()
             form = self.cls((k, v) for k, v in form.items(multi=True) if k is not None)
             files = self.cls((k, v) for k, v in files.items(multi=True) if k is not None)

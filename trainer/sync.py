@@ -160,24 +160,24 @@ def _sync_questions(content: ContentSet, report: SyncReport) -> None:
     existing = {q.id: q for q in db.session.scalars(select(BankQuestion))}
     added = updated = 0
     for question in content.questions.values():
-        row = existing.get(question.id)
+        stored = existing.get(question.id)
         values = {
             "category_id": question.category, "type": question.type, "difficulty": question.difficulty,
             "stem": question.stem, "data": asdict(question), "content_hash": question.content_hash,
             "source_path": question.path, "retired": False,
         }
-        if row is None:
+        if stored is None:
             db.session.add(BankQuestion(id=question.id, **values))
             added += 1
-        elif row.content_hash != question.content_hash or row.retired or row.source_path != question.path:
+        elif stored.content_hash != question.content_hash or stored.retired or stored.source_path != question.path:
             for key, value in values.items():
-                setattr(row, key, value)
-            row.updated_at = utcnow()
+                setattr(stored, key, value)
+            stored.updated_at = utcnow()
             updated += 1
     retired = 0
-    for ident, row in existing.items():
-        if ident not in content.questions and not row.retired and not row.source_path.startswith(GIFT_SOURCE):
-            row.retired = True
+    for ident, stored in existing.items():
+        if ident not in content.questions and not stored.retired and not stored.source_path.startswith(GIFT_SOURCE):
+            stored.retired = True
             retired += 1
     if added or updated or retired:
         report.note(f"questions: {added} added, {updated} updated, {retired} retired")

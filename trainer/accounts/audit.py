@@ -99,7 +99,7 @@ class AuditFilter:
     actor: str = ""
 
 
-def _query(flt: AuditFilter) -> Select[tuple[AuditRecord]]:
+def _query(flt: AuditFilter) -> Select[AuditRecord]:
     """Administrative records only (never the review room's), narrowed by the filter."""
     query = select(AuditRecord).where(AuditRecord.action.in_(ADMIN_ACTIONS))
     if flt.action:

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..timeutil import utcnow
 
 ROLES = ("trainee", "supervisor", "hr", "admin")
@@ -26,7 +26,7 @@ def new_login_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -42,7 +42,7 @@ class Team(db.Model):
     )
 
 
-class Grade(db.Model):
+class Grade(Model):
     """Agent grades (初级 … 资深) loaded from question_bank/competency/grades.yaml."""
 
     __tablename__ = "grades"
@@ -56,7 +56,7 @@ class Grade(db.Model):
     rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -93,7 +93,7 @@ class User(UserMixin, db.Model):
         return self.role == "trainee"
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Kept in the database so every app process behind a load balancer shares the rate limit."""
 
     __tablename__ = "login_attempts"
@@ -105,7 +105,7 @@ class LoginAttempt(db.Model):
     success: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One browser sign-in; the cookie holds a key whose hash is here (see trainer.accounts.sessions)."""
 
     __tablename__ = "user_sessions"
@@ -122,7 +122,7 @@ class UserSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(16))
 
 
-class SecurityAlert(db.Model):
+class SecurityAlert(Model):
     """Repeated failed sign-ins, told to the user at their next sign-in and listed for admins."""
 
     __tablename__ = "security_alerts"

@@ -13,7 +13,7 @@ import secrets
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -277,7 +277,7 @@ def grades() -> list[Grade]:
 # --- who may see whose records -----------------------------------------------------------------------
 
 
-def visible_agents_query(viewer: User):
+def visible_agents_query(viewer: User) -> Select[User]:
     """Agents (trainees) whose records `viewer` may see: self; a supervisor's teams; HR everyone."""
     query = select(User).where(User.role == "trainee")
     if viewer.role == "hr":
@@ -287,7 +287,7 @@ def visible_agents_query(viewer: User):
         return query.where(User.team_id.in_(team_ids))
     if viewer.role == "trainee":
         return query.where(User.id == viewer.id)
-    return query.where(False)  # admins manage accounts and content, not people's results
+    return query.where(false())  # admins manage accounts and content, not people's results
 
 
 def can_view_agent(viewer: User, agent: User) -> bool:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from ..extensions import db
+from ..extensions import db, rows_matched
 from ..timeutil import utcnow
 from .models import User, UserSession
 
@@ -79,7 +79,7 @@ def _close(*, ids: list[int] | None = None, user_id: int | None = None, keep: in
         statement = statement.where(UserSession.user_id == user_id)
     if keep is not None:
         statement = statement.where(UserSession.id != keep)
-    count = db.session.execute(statement.values(ended_at=utcnow(), end_reason=reason)).rowcount
+    count = rows_matched(statement.values(ended_at=utcnow(), end_reason=reason))
     db.session.commit()
     return count
 

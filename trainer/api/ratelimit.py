@@ -32,14 +32,15 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import messages
-from ..extensions import db
+from ..extensions import Model, db
 from ..timeutil import utcnow
 
 F = TypeVar("F", bound=Callable)
@@ -49,7 +50,7 @@ OTHER = "other"
 EPOCH = datetime(1970, 1, 1)
 
 
-class ApiRateCounter(db.Model):
+class ApiRateCounter(Model):
     """Requests one token's user made in one bucket within one fixed window."""
 
     __tablename__ = "api_rate_counters"
@@ -83,7 +84,7 @@ def rate_limit(bucket: str) -> Callable[[F], F]:
     """Count the view's requests in `bucket` instead of `other` (the limit itself is configuration)."""
 
     def mark(view: F) -> F:
-        view.rate_bucket = bucket  # type: ignore[attr-defined]
+        view.rate_bucket = bucket  # type: ignore[attr-defined]  # a mark on the function object
         return view
 
     return mark
@@ -114,7 +115,9 @@ def _window(now: datetime, seconds: int) -> tuple[datetime, datetime]:
     return start, start + timedelta(seconds=seconds)
 
 
-_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_UPSERT_INSERTS: dict[str, Callable[[Table], postgresql.Insert] | Callable[[Table], sqlite.Insert]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert,
+}
 
 
 def _upsert(values: dict[str, Any], limit: Limit):
@@ -187,8 +190,13 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def _check_limits(state: BlueprintSetupState) -> None:
+    """Refuse to build an app whose configured limits do not parse."""
+    parse_limits(state.app.config)
+
+
 def install(bp: Blueprint) -> None:
     """Count every request of `bp` and label its answers; the limits are checked when the app is built."""
-    bp.record_once(lambda state: parse_limits(state.app.config))
+    bp.record_once(_check_limits)
     bp.before_request(check)
     bp.after_request(add_headers)

@@ -60,7 +60,7 @@ def _category(item: GiftItem, categories: list[QuestionCategory], default: str) 
 
 
 def _question(item: GiftItem, *, category: str, indicators: tuple[str, ...], difficulty: int, source: str) -> Question:
-    options = ()
+    options: tuple[Option, ...] = ()
     if item.type in ("single", "multiple"):
         plain = all(o.weight in (0, 100) for o in item.options) and item.type == "single"
         options = tuple(Option(o.text, o.weight > 0, None if plain else o.weight) for o in item.options)

@@ -80,8 +80,7 @@ def grade(question: Question, answer: object, rules: RuleSet | None = None) -> G
         return Grade(0.0, False, False)
     kind = question.type
     if kind == "single":
-        ok = isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(question.options)
-        if not ok:
+        if not (isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(question.options)):
             return Grade(0.0, False, True)
         option = question.options[answer]
         if option.weight is not None:  # GIFT `~%50%`: a partly right choice earns part of the mark
@@ -102,8 +101,10 @@ def grade(question: Question, answer: object, rules: RuleSet | None = None) -> G
     markers = rules.scoring.grade.markers if rules is not None else None
     if kind == "short":
         points = cover(answer, question.key_points, markers)
-        detail = {"points": [{"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched,
-                              "reason": p.reason} for p in points]}
+        detail: dict[str, object] = {"points": [
+            {"id": p.id, "label": p.label, "covered": p.covered, "matched": p.matched, "reason": p.reason}
+            for p in points
+        ]}
         ratio = coverage(points)
         return Grade(round(ratio, 4), ratio >= question.pass_ratio, True, detail)
     if rules is None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from fsrs.card import CardDict
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..content.questions import Option, Question
-from ..extensions import db
+from ..extensions import Model
 from ..scoring.keypoints import KeyPoint
 from ..timeutil import utcnow
 
 
-class QuestionCategory(db.Model):
+class QuestionCategory(Model):
     __tablename__ = "question_categories"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -22,7 +23,7 @@ class QuestionCategory(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class BankQuestion(db.Model):
+class BankQuestion(Model):
     """One question. `data` holds the parsed question; a removed question is retired, never deleted."""
 
     __tablename__ = "bank_questions"
@@ -50,7 +51,7 @@ class BankQuestion(db.Model):
         return Question(**data)
 
 
-class ExamPaper(db.Model):
+class ExamPaper(Model):
     """An exam: fixed questions or random draws per category and difficulty, with its rules."""
 
     __tablename__ = "exam_papers"
@@ -78,7 +79,7 @@ class ExamPaper(db.Model):
     created_by = relationship("User")
 
 
-class ExamAttempt(db.Model):
+class ExamAttempt(Model):
     """One sitting. Answers are saved as they are typed, so a crash or refresh loses nothing."""
 
     __tablename__ = "exam_attempts"
@@ -103,7 +104,7 @@ class ExamAttempt(db.Model):
     user = relationship("User")
 
 
-class RecallCard(db.Model):
+class RecallCard(Model):
     """A missed question on the trainee's recall schedule (错题复习), spaced with FSRS."""
 
     __tablename__ = "recall_cards"
@@ -112,7 +113,7 @@ class RecallCard(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     question_id: Mapped[str] = mapped_column(ForeignKey("bank_questions.id"))
-    card: Mapped[dict] = mapped_column(JSON)  # fsrs.Card.to_dict()
+    card: Mapped[CardDict] = mapped_column(JSON)  # fsrs.Card.to_dict()
     due: Mapped[datetime] = mapped_column(DateTime, index=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     recalls: Mapped[int] = mapped_column(Integer, default=0)  # answers scheduled, the first miss included
@@ -121,7 +122,7 @@ class RecallCard(db.Model):
     question: Mapped[BankQuestion] = relationship()
 
 
-class WeeklyQuestion(db.Model):
+class WeeklyQuestion(Model):
     """每周一题: one question per week (weeks start on Monday) for every trainee."""
 
     __tablename__ = "weekly_questions"
@@ -134,7 +135,7 @@ class WeeklyQuestion(db.Model):
     question: Mapped[BankQuestion] = relationship()
 
 
-class WeeklyAnswer(db.Model):
+class WeeklyAnswer(Model):
     __tablename__ = "weekly_answers"
     __table_args__ = (UniqueConstraint("week_start", "user_id", name="one_answer_a_week"),)
 
@@ -150,7 +151,7 @@ class WeeklyAnswer(db.Model):
     user = relationship("User")
 
 
-class TypingPassage(db.Model):
+class TypingPassage(Model):
     __tablename__ = "typing_passages"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -159,7 +160,7 @@ class TypingPassage(db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class TypingAttempt(db.Model):
+class TypingAttempt(Model):
     """A typing test, timed by the server from "开始" to "交卷"."""
 
     __tablename__ = "typing_attempts"

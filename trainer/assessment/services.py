@@ -17,7 +17,7 @@ from ..accounts import services as accounts
 from ..accounts.models import Team, User
 from ..competency import services as competency
 from ..content.questions import Question
-from ..extensions import db
+from ..extensions import db, rows_matched
 from ..rules import services as phrase_rules
 from ..timeutil import utcnow
 from . import analysis
@@ -282,10 +282,10 @@ def submit(attempt: ExamAttempt, answers: dict[str, object] | None) -> ExamAttem
 
 def _grade_and_close(attempt: ExamAttempt, *, timed_out: bool) -> bool:
     """Claim the attempt atomically (two tabs submitting at once: exactly one wins), then grade it."""
-    claimed = db.session.execute(
+    claimed = rows_matched(
         update(ExamAttempt).where(ExamAttempt.id == attempt.id, ExamAttempt.status == "in_progress")
         .values(status="grading")
-    ).rowcount
+    )
     db.session.commit()
     if claimed != 1:
         db.session.refresh(attempt)
@@ -523,12 +523,13 @@ def start_typing(user: User, passage: TypingPassage) -> TypingAttempt:
 
 
 def submit_typing(attempt: TypingAttempt, typed: str) -> TypingResult:
-    claimed = db.session.execute(update(TypingAttempt).where(
-        TypingAttempt.id == attempt.id, TypingAttempt.submitted_at.is_(None)).values(submitted_at=utcnow())).rowcount
+    claimed = rows_matched(update(TypingAttempt).where(
+        TypingAttempt.id == attempt.id, TypingAttempt.submitted_at.is_(None)).values(submitted_at=utcnow()))
     db.session.commit()
     if claimed != 1:
         raise AssessmentError("typing.already")
     db.session.refresh(attempt)
+    assert attempt.submitted_at is not None  # set by the claim above
     seconds = (attempt.submitted_at - attempt.started_at).total_seconds()
     result = measure(attempt.passage.text, typed, seconds)
     attempt.typed, attempt.seconds = typed, round(seconds, 1)
@@ -549,6 +550,12 @@ def typing_history(user: User, limit: int = 10) -> list[TypingAttempt]:
 # --- exam reports ------------------------------------------------------------------------------------
 
 
+def _score(attempt: ExamAttempt) -> float:
+    """The score of a submitted attempt (every submitted attempt has been graded)."""
+    assert attempt.score is not None
+    return attempt.score
+
+
 @dataclass(frozen=True)
 class PaperReport:
     paper: ExamPaper
@@ -559,7 +566,7 @@ class PaperReport:
 
     @property
     def mean(self) -> float | None:
-        return round(sum(a.score for a in self.attempts) / len(self.attempts), 1) if self.attempts else None
+        return round(sum(_score(a) for a in self.attempts) / len(self.attempts), 1) if self.attempts else None
 
     @property
     def pass_rate(self) -> float | None:
@@ -574,11 +581,11 @@ def paper_report(viewer: User, paper: ExamPaper) -> PaperReport:
     by_team: dict[str, list[float]] = defaultdict(list)
     for attempt in attempts:
         team = agents[attempt.user_id].team
-        by_team[team.name if team else "未分组"].append(attempt.score)
+        by_team[team.name if team else "未分组"].append(_score(attempt))
     stats = analysis.item_analysis([{k: v["score"] for k, v in a.results.items()} for a in attempts])
     rows = bank_questions([s.question_id for s in stats])
     return PaperReport(
-        paper=paper, attempts=attempts, histogram=analysis.histogram([a.score for a in attempts]),
+        paper=paper, attempts=attempts, histogram=analysis.histogram([_score(a) for a in attempts]),
         teams=sorted(((name, len(v), round(sum(v) / len(v), 1)) for name, v in by_team.items()), key=lambda t: t[0]),
         items=[(s, rows.get(s.question_id)) for s in stats],
     )

@@ -10,11 +10,13 @@ agents being shown is turned into Profile objects.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,7 +35,7 @@ TENURE_BANDS = (("new", "3 个月以内", 0, 3), ("year", "3–12 个月", 3, 12
 SORTS = ("name", "index", "-index", "coverage")
 
 
-def score_column(method: stats.Mastery) -> ColumnElement:
+def score_column(method: stats.Mastery) -> SQLColumnExpression[float]:
     """The indicator score of `method` as SQL over the cached standing (stats.score_from in SQL)."""
     if method is stats.Mastery.MOST_RECENT:
         return IndicatorScore.latest
@@ -219,13 +221,14 @@ def means_by(viewer: User, flt: Filters, key: str, method: stats.Mastery = stats
         .where(column.is_not(None)).group_by(column, IndicatorScore.indicator_id)).all()
     sizes_rows = db.session.execute(select(column, func.count()).select_from(agents)
                                     .where(column.is_not(None)).group_by(column)).all()
+    label: Callable[[Any], str | None]  # a team id or a hire date → the group's name
     if key == "team":
         names = dict(db.session.execute(select(Team.id, Team.name)).all())
         label = names.get
     else:
         label = cohort_of
-    sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
-    sizes: dict[str, int] = defaultdict(int)
+    sums: dict[str | None, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
+    sizes: dict[str | None, int] = defaultdict(int)
     for value, count in sizes_rows:
         sizes[label(value)] += int(count)
     for value, indicator, total, count in rows:

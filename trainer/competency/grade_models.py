@@ -8,13 +8,13 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Grade, User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 DECISIONS = ("confirm", "decline")
 
 
-class GradeChange(db.Model):
+class GradeChange(Model):
     """One decision: the agent's grade before, the grade proposed, confirmed or declined, why, by whom, when.
 
     ``rules`` keeps the evidence the decision was taken on (each rule with its value, what was needed and

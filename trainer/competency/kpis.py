@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, Select, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import Date, Select, SQLColumnExpression, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts import services as accounts
@@ -120,7 +120,7 @@ def _next_month(day: date) -> date:
     return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
-def month_key(column: ColumnElement, offset: int, *, is_date: bool = False) -> ColumnElement[str]:
+def month_key(column: SQLColumnExpression[date | None], offset: int, *, is_date: bool = False) -> ColumnElement[str]:
     """"YYYY-MM" of a stored time in local time: strftime on SQLite, to_char on PostgreSQL.
 
     Constants are literals, not bind parameters: PostgreSQL only accepts the same expression in SELECT and
@@ -134,7 +134,7 @@ def month_key(column: ColumnElement, offset: int, *, is_date: bool = False) -> C
     return func.strftime(literal_column("'%Y-%m'"), column, literal_column(f"'{int(offset):+d} minutes'"))
 
 
-def local_date(column: ColumnElement, offset: int) -> ColumnElement:
+def local_date(column: SQLColumnExpression[datetime | None], offset: int) -> ColumnElement:
     """The local calendar day of a stored UTC time, comparable with a Date column."""
     if db.engine.dialect.name == "postgresql":
         return cast(column + literal_column(f"interval '{int(offset)} minutes'"), Date)

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Float, Fo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class Indicator(db.Model):
+class Indicator(Model):
     """A first-level (level 1) or second-level (level 2) competency indicator."""
 
     __tablename__ = "indicators"
@@ -27,7 +27,7 @@ class Indicator(db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class WeightSet(db.Model):
+class WeightSet(Model):
     """One version of the model's weights; exactly one is active and drives every index."""
 
     __tablename__ = "weight_sets"
@@ -51,7 +51,7 @@ class WeightSet(db.Model):
     )
 
 
-class IndicatorWeight(db.Model):
+class IndicatorWeight(Model):
     __tablename__ = "indicator_weights"
 
     weight_set_id: Mapped[int] = mapped_column(ForeignKey("weight_sets.id", ondelete="CASCADE"), primary_key=True)
@@ -63,7 +63,7 @@ class IndicatorWeight(db.Model):
     indicator: Mapped[Indicator] = relationship()
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """One measurement of one agent on one indicator. Append-only: corrections supersede."""
 
     __tablename__ = "evidence"
@@ -85,7 +85,7 @@ class Evidence(db.Model):
     indicator: Mapped[Indicator] = relationship()
 
 
-class IndicatorScore(db.Model):
+class IndicatorScore(Model):
     """An agent's current standing on one indicator, kept up to date as evidence is appended.
 
     Every mastery method can be computed from these few numbers, so tables of thousands of agents read

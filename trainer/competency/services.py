@@ -85,7 +85,7 @@ def model_view(weight_set: WeightSet | None = None) -> ModelView | None:
         children = tuple(
             IndicatorInfo(
                 c.id, c.name, c.description, weights[c.id],
-                combined[c.id] if combined[c.id] is not None else weights[top.id] * weights[c.id] / 100,
+                stated if (stated := combined[c.id]) is not None else weights[top.id] * weights[c.id] / 100,
             )
             for c in indicators
             if c.parent_id == top.id and c.id in weights

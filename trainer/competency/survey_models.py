@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .models import Indicator, WeightSet
 
@@ -30,7 +30,7 @@ from .models import Indicator, WeightSet
 SURVEY_STATUSES = ("draft", "running", "ended")
 
 
-class DelphiSurvey(db.Model):
+class DelphiSurvey(Model):
     __tablename__ = "delphi_surveys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,7 +55,7 @@ class DelphiSurvey(db.Model):
     rounds: Mapped[list[DelphiRound]] = relationship(back_populates="survey", order_by="DelphiRound.number")
 
 
-class DelphiItem(db.Model):
+class DelphiItem(Model):
     """One indicator rated in the survey, as the model stood when the survey was created."""
 
     __tablename__ = "delphi_items"
@@ -70,7 +70,7 @@ class DelphiItem(db.Model):
     indicator: Mapped[Indicator] = relationship(foreign_keys=[indicator_id])
 
 
-class DelphiExpert(db.Model):
+class DelphiExpert(Model):
     """An invited expert: a platform user (supervisor or HR), or someone outside with a personal link.
 
     Only the SHA-256 of an outside expert's link token is kept; the link is shown to HR once.
@@ -97,7 +97,7 @@ class DelphiExpert(db.Model):
         return self.user_id is None
 
 
-class DelphiRound(db.Model):
+class DelphiRound(Model):
     __tablename__ = "delphi_rounds"
     __table_args__ = (UniqueConstraint("survey_id", "number"),)
 
@@ -119,7 +119,7 @@ class DelphiRound(db.Model):
         return self.closed_at is None
 
 
-class DelphiResponse(db.Model):
+class DelphiResponse(Model):
     """One expert's answer in one round: submitted once, never edited."""
 
     __tablename__ = "delphi_responses"
@@ -137,7 +137,7 @@ class DelphiResponse(db.Model):
     ratings: Mapped[list[DelphiRating]] = relationship(back_populates="response", cascade="save-update, merge")
 
 
-class DelphiRating(db.Model):
+class DelphiRating(Model):
     """The importance (Likert 1-5) one expert gave one indicator in one round, with an optional comment."""
 
     __tablename__ = "delphi_ratings"

@@ -160,6 +160,7 @@ def add_platform_expert(survey_id: int):
     if not form.validate_on_submit():
         return _detail(survey, status=400, platform=form)
     user = db.session.get(User, form.user_id.data)
+    assert user is not None  # the form accepts only the users it offered
     try:
         surveys.add_platform_expert(survey, current_user, user)
     except ServiceError as err:
@@ -327,6 +328,7 @@ def _rate(expert: DelphiExpert, action: str):
                 status = err.status
             else:
                 submitted = db.session.get(DelphiRound, round_id)
+                assert submitted is not None  # submit() refuses a round that does not exist
                 flash(messages.msg("delphi.submitted", number=submitted.number), "success")
                 if closed:
                     flash(messages.msg("delphi.round_consensus", number=submitted.number), "info")

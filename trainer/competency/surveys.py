@@ -59,7 +59,7 @@ def create_survey(by: User, *, title: str, description: str = "", min_w: float =
         raise ServiceError("delphi.no_model")
     survey = DelphiSurvey(title=title.strip()[:200], description=(description or "").strip(), status="draft",
                           min_w=min_w, max_cv=max_cv, alpha=alpha, created_by_id=by.id)
-    order = {t.id: n for n, t in enumerate(tops)}
+    order: dict[str | None, int] = {t.id: n for n, t in enumerate(tops)}  # looked up by parent_id
     children.sort(key=lambda c: (order[c.parent_id], c.position))
     for n, ind in enumerate([*tops, *children]):
         survey.items.append(DelphiItem(indicator_id=ind.id, level=ind.level, parent_id=ind.parent_id, position=n))
@@ -324,7 +324,9 @@ def apply_weights(survey: DelphiSurvey, by: User, effective_from: date | None = 
     if row is None:
         raise ServiceError("delphi.no_closed_round", 409)
     results = round_results(row)
-    if results.first is None or results.within is None or results.first.weights is None:
+    # (within is only worked out when both levels have their summary)
+    if (results.first is None or results.second is None or results.within is None
+            or results.first.weights is None):
         raise ServiceError("delphi.too_few_answers", 409, number=row.number, count=results.answers)
     provenance = {"kind": "delphi", "survey": survey.id, "survey_title": survey.title, "round": row.number,
                   "w": {"first_level": round(results.first.w, 4), "second_level": round(results.second.w, 4)},

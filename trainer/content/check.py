@@ -6,7 +6,7 @@ file, so each accessor records what is wrong and hands back a harmless value to 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from .errors import ContentError
 from .yamlio import YDict, YList
@@ -59,17 +59,28 @@ class FileCheck:
         if not isinstance(value, kind):
             self.error(line, f"字段 {key!r} 应为{_TYPE_NAMES.get(kind, kind.__name__)}")
             return default
-        if kind is str:
+        if kind is str and isinstance(value, str):
             value = value.strip()
             if not value:
                 self.error(line, f"字段 {key!r} 不能为空")
                 return default
         return value
 
+    @overload
     def number(
-        self, data: YDict, key: str, *, low: float, high: float, required: bool = True, default: Any = None
+        self, data: YDict, key: str, *, low: float, high: float, required: bool = True, default: float
+    ) -> float: ...
+
+    @overload
+    def number(
+        self, data: YDict, key: str, *, low: float, high: float, required: bool = True, default: None = None
+    ) -> float | None: ...
+
+    def number(
+        self, data: YDict, key: str, *, low: float, high: float, required: bool = True, default: float | None = None
     ) -> float | None:
-        value = self.get(data, key, float, required=required, default=default)
+        """A number in `low`..`high`; `default` (so never None when the default is a number) when missing or wrong."""
+        value: float | None = self.get(data, key, float, required=required, default=default)
         if value is None or value is default:
             return value
         if not low <= value <= high:
@@ -79,7 +90,7 @@ class FileCheck:
 
     def slug(self, data: YDict, key: str, what: str) -> str | None:
         """Identifiers are ASCII so they survive URLs, CSV exports and other systems unchanged."""
-        value = self.get(data, key, str)
+        value: str | None = self.get(data, key, str)
         if value is None:
             return None
         if not is_slug(value):

@@ -51,9 +51,9 @@ class ModelProvenance:
     w_first: float | None = None
     w_second: float | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """The JSON kept as the weight set's provenance (the same `w` shape a Delphi survey writes)."""
-        data: dict = {"kind": "model_file", "study": self.study}
+        data: dict[str, object] = {"kind": "model_file", "study": self.study}
         if self.experts is not None:
             data["experts"] = self.experts
         if self.rounds is not None:
@@ -91,9 +91,9 @@ class GradeRules:
     violation_points_at_most: int | None = None
     violation_months: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """The JSON stored on the grade row (keys as in the file)."""
-        data: dict = {}
+        data: dict[str, object] = {}
         if self.index_at_least is not None:
             data["index_at_least"] = self.index_at_least
         if self.indicators:
@@ -127,8 +127,8 @@ def load_model(path: Path, shown_as: str) -> tuple[CompetencyModel | None, list[
     provenance = _provenance(check, root, source)
     groups_raw = check.sequence(root.get("groups"), root.line_of("groups"), "groups")
     seen: dict[str, int] = {}
-    groups = [_group(check, item, groups_raw.line_of(i), seen) for i, item in enumerate(groups_raw)]
-    groups = [g for g in groups if g is not None]
+    parsed = [_group(check, item, groups_raw.line_of(i), seen) for i, item in enumerate(groups_raw)]
+    groups = [g for g in parsed if g is not None]
     if groups and not check.errors:
         total = sum(g.weight for g in groups)
         if abs(total - 100) > WEIGHT_SUM_TOLERANCE:
@@ -292,17 +292,18 @@ def _grade_rules(check: FileCheck, item: YDict, indicators: frozenset[str] | Non
     minimums: list[tuple[str, float]] = []
     if rules.get("indicators") is not None:
         named = check.mapping(rules["indicators"], rules.line_of("indicators"), "indicators")
-        for ident in named or {}:
-            line = named.line_of(ident)
-            value = named[ident]
-            if indicators is not None and ident not in indicators:
-                check.error(line, f"未知的二级指标 {ident!r} (见 model.yaml)")
-            elif isinstance(value, bool) or not isinstance(value, int | float):
-                check.error(line, f"指标 {ident!r} 的最低分应为数字")
-            elif not 0 <= value <= 100:
-                check.error(line, f"指标 {ident!r} 的最低分应在 0 到 100 之间 (现为 {value:g})")
-            else:
-                minimums.append((str(ident), float(value)))
+        if named is not None:
+            for ident in named:
+                line = named.line_of(ident)
+                value = named[ident]
+                if indicators is not None and ident not in indicators:
+                    check.error(line, f"未知的二级指标 {ident!r} (见 model.yaml)")
+                elif isinstance(value, bool) or not isinstance(value, int | float):
+                    check.error(line, f"指标 {ident!r} 的最低分应为数字")
+                elif not 0 <= value <= 100:
+                    check.error(line, f"指标 {ident!r} 的最低分应在 0 到 100 之间 (现为 {value:g})")
+                else:
+                    minimums.append((str(ident), float(value)))
     at_most = months = None
     if rules.get("violation_points") is not None:
         points = check.mapping(rules["violation_points"], rules.line_of("violation_points"), "violation_points")

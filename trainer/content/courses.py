@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +96,7 @@ class CourseDef:
         return tuple(p for s in self.segments for p in s.practices)
 
 
-def _block_data(block: Block, check: FileCheck):
+def _block_data(block: Block, check: FileCheck) -> YDict | None:
     """Parse a fenced block's YAML with line numbers that point into the lesson file."""
     data, errors = parse_yaml("\n" * (block.line - 1) + block.body, check.path)
     check.errors += errors
@@ -106,7 +107,7 @@ def _block_data(block: Block, check: FileCheck):
 
 def load_course(
     folder: Path, root: Path, *, indicators: frozenset[str] | None, scripts: set[str] | None,
-    questions: set[str] | None, scenarios: set[str] | None, rubrics: set[str] | None = None,
+    questions: set[str] | None, scenarios: AbstractSet[str] | None, rubrics: set[str] | None = None,
 ) -> tuple[CourseDef | None, list[ContentError]]:
     yaml_path = folder / "course.yaml"
     shown = display_path(yaml_path, root)
@@ -120,9 +121,13 @@ def load_course(
     check.only_keys(meta, {"slug", "title", "series", "series_order", "summary", "objectives", "indicators",
                            "prerequisites", "instructor", "version", "pass_mark", "lessons", "rubric", "domain",
                            "channel", "sources"}, "course.yaml")
-    slug = check.slug(meta, "slug", "课程 slug") if "slug" in meta else folder.name
-    if "slug" not in meta and not is_slug(slug):
-        check.error(1, f"课程文件夹名 {slug!r} 只能包含小写字母、数字、- 和 _ (或在 course.yaml 写 slug)")
+    slug: str | None
+    if "slug" in meta:
+        slug = check.slug(meta, "slug", "课程 slug")
+    else:
+        slug = folder.name
+        if not is_slug(slug):
+            check.error(1, f"课程文件夹名 {slug!r} 只能包含小写字母、数字、- 和 _ (或在 course.yaml 写 slug)")
     title = check.get(meta, "title", str)
     series = check.get(meta, "series", str)
     series_order = check.get(meta, "series_order", int, required=False)
@@ -195,12 +200,15 @@ def load_course(
                 continue
             if raw.minutes < 1:
                 lesson_check.error(raw.line, "环节时长至少 1 分钟")
-            parts, practices, embedded, quiz = [], [], [], ()
-            for kind, value in raw.parts:
-                if kind == "html":
-                    parts.append(("html", value))
+            parts: list[tuple[str, str]] = []
+            practices: list[PracticeDef] = []
+            embedded: list[str] = []
+            quiz: tuple[str, ...] = ()
+            for part in raw.parts:
+                if part[0] == "html":
+                    parts.append(("html", part[1]))
                     continue
-                block: Block = value  # type: ignore[assignment]
+                block = part[1]
                 body = _block_data(block, lesson_check)
                 if body is None:
                     continue
@@ -239,9 +247,10 @@ def load_course(
         errors.append(ContentError(shown, 1, f"各环节合计 {total} 分钟, 应为 {COURSE_MINUTES} 分钟 ({breakdown})"))
     if len(quiz_blocks) == 0 and segments:
         errors.append(ContentError(shown, 1, "课程需要一个课后测验 (在 quiz 环节里放 ```quiz 代码块)"))
-    for path, line in quiz_blocks[1:]:
-        errors.append(ContentError(path, line, "一门课程只能有一个 ```quiz 测验"))
-    if errors or None in (slug, title, series, summary, instructor, version, pass_mark):
+    for where, line in quiz_blocks[1:]:
+        errors.append(ContentError(where, line, "一门课程只能有一个 ```quiz 测验"))
+    if (errors or slug is None or title is None or series is None or summary is None or instructor is None
+            or version is None):
         return None, errors
     return CourseDef(
         slug=slug, title=title, series=series, series_order=series_order, summary=summary,
@@ -313,7 +322,7 @@ def _text_items(check: FileCheck, data: YDict, key: str, *, required: bool) -> l
     return found
 
 
-def _practice(check: FileCheck, body: YDict, slug: str, default_id: str, scripts: set[str] | None, *,
+def _practice(check: FileCheck, body: YDict, slug: str | None, default_id: str, scripts: set[str] | None, *,
               domain: str | None = None, channel: str | None = None) -> PracticeDef | None:
     """`id` is optional but worth giving: trainees' answers hang on it, and the default (by position) shifts when
     a segment is inserted. `model_answer` is shown only after the trainee has submitted their own reply."""
@@ -358,7 +367,7 @@ def _quiz(check: FileCheck, body: YDict, segment_kind: str, questions: set[str] 
 
 def load_courses(
     folder: Path, root: Path, *, indicators: frozenset[str] | None, scripts: set[str] | None,
-    questions: set[str] | None, scenarios: set[str] | None, rubrics: set[str] | None = None,
+    questions: set[str] | None, scenarios: AbstractSet[str] | None, rubrics: set[str] | None = None,
 ) -> tuple[dict[str, CourseDef], list[ContentError]]:
     courses: dict[str, CourseDef] = {}
     errors: list[ContentError] = []

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
+from typing import TypedDict
 
 from .questions import BLANK, Question
 
@@ -79,6 +80,16 @@ class GiftResult:
     skipped: list[GiftSkip] = field(default_factory=list)
 
 
+class _Common(TypedDict):
+    """The fields every kind of parsed question shares."""
+
+    line: int
+    title: str
+    stem: str
+    category: str
+    general_feedback: str
+
+
 class _Skip(Exception):
     """One question cannot be imported; `syntax` marks a malformed question rather than an unsupported one."""
 
@@ -124,17 +135,17 @@ class _TextOnly(HTMLParser):
         self.parts: list[str] = []
         self._hidden = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._hidden += 1
         elif tag in _BREAKS:
             self.parts.append("\n")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._hidden:
             self._hidden -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self._hidden:
             self.parts.append(data)
 
@@ -301,7 +312,9 @@ def _parse_block(title: str, body: str, line: int, category: str) -> GiftItem:
     if cut >= 0:
         general = _plain(answer_block[cut + 4:], fmt)
         answer_block = answer_block[:cut].strip()
-    common = {"line": line, "title": title, "stem": stem, "category": category, "general_feedback": general}
+    common: _Common = {
+        "line": line, "title": title, "stem": stem, "category": category, "general_feedback": general,
+    }
 
     if not answer_block:
         raise _Skip("问答题 (essay) 需要人工批改，本平台暂不支持导入")

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..scoring.acts import ACTS
 from ..scoring.facts import FACT_KINDS, Fact, Facts
@@ -29,6 +30,9 @@ from ..scoring.numbers import parse_fact_value
 from ..scoring.settings import Vocabulary
 from .check import FileCheck
 from .yamlio import YDict
+
+if TYPE_CHECKING:
+    from ..scoring.rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class KeyPointWords:
     generic: frozenset[str]
 
     @classmethod
-    def from_rules(cls, rules) -> KeyPointWords | None:
+    def from_rules(cls, rules: RuleSet | None) -> KeyPointWords | None:
         if rules is None:
             return None
         return cls({v.id: v for v in rules.vocabularies}, rules.scoring.grade.generic_words)

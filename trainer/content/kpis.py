@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from .check import FileCheck
 from .errors import ContentError
@@ -124,7 +125,7 @@ def _kpi(check: FileCheck, item: YDict, seen: dict[str, int]) -> KpiDef | None:
     return KpiDef(ident, label, description, MEASURES[ident], target or None, source)
 
 
-def _target(check: FileCheck, item: YDict, unit: str) -> Target | bool | None:
+def _target(check: FileCheck, item: YDict, unit: str) -> Target | Literal[False] | None:
     """The target, None when there is none, False when it is broken (already reported)."""
     if item.get("target") is None:
         return None

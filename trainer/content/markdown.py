@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal, TypeAlias
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -40,13 +41,17 @@ class Block:
     line: int  # 1-based line of the fence's first body line
 
 
+#: a piece of a segment, in order: rendered Markdown between blocks, or a fenced block
+SegmentPart: TypeAlias = tuple[Literal["html"], str] | tuple[Literal["block"], Block]
+
+
 @dataclass
 class RawSegment:
     title: str
     kind: str
     minutes: int
     line: int  # 1-based line of the heading
-    parts: list[tuple[str, object]] = field(default_factory=list)  # ("html", str) | ("block", Block)
+    parts: list[SegmentPart] = field(default_factory=list)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from ..scoring.rules import (
 from ..scoring.settings import GradeSettings, Vocabulary
 from .check import FileCheck, is_slug
 from .errors import ContentError
-from .yamlio import YDict, parse_yaml
+from .yamlio import YDict, YList, parse_yaml
 
 RULE_FILES = ("scoring.yaml", "groups.yaml", "scripts.yaml", "banned.yaml", "prescribed.yaml", "vocabularies.yaml")
 GRADE_PARTS = ("phrases", "key_points", "facts", "relevance", "form")
@@ -114,7 +114,9 @@ def _scoring(check: FileCheck, data: Any) -> Scoring | None:
     max_chars = check.get(root, "max_chars", int)
     particles = check.get(root, "particles", str, required=False, default="")
     severity = check.mapping(root.get("severity"), root.line_of("severity"), "severity")
-    penalties, names = {}, {}
+    penalties: dict[str, float] = {}
+    names: dict[str, str] = {}
+    unset = False  # a severity level without a valid penalty (already reported)
     if severity is not None:
         check.only_keys(severity, set(SEVERITIES), "severity")
         for level in SEVERITIES:
@@ -122,14 +124,19 @@ def _scoring(check: FileCheck, data: Any) -> Scoring | None:
             if item is None:
                 continue
             check.only_keys(item, {"penalty", "name"}, f"severity.{level}")
-            penalties[level] = check.number(item, "penalty", low=0, high=100)
+            penalty = check.number(item, "penalty", low=0, high=100)
+            if penalty is None:
+                unset = True
+            else:
+                penalties[level] = penalty
             names[level] = check.get(item, "name", str)
     if cap is not None and pass_line is not None and cap >= pass_line:
         check.error(root.line_of("critical_cap"), "critical_cap 必须低于 pass_line, 否则恶劣忌语不会导致不及格")
     if gap is not None and not 1 <= gap <= 40:
         check.error(root.line_of("gap"), "gap 应在 1 到 40 之间")
     grade = _grade(check, root)
-    if check.errors or None in (pass_line, missing, cap, gap, max_chars, grade) or None in penalties.values():
+    if (check.errors or pass_line is None or missing is None or cap is None or gap is None or max_chars is None
+            or grade is None or unset):
         return None
     return Scoring(pass_line, missing, penalties, names, cap, gap, frozenset(fold(particles)), max_chars, grade)
 
@@ -147,7 +154,7 @@ def _grade(check: FileCheck, root: YDict) -> GradeSettings | None:
         return None
     check.only_keys(grade, {"weights", "fact_penalty", "key_points_pass", "caps", "relevance", "form"}, "grade")
     weights_raw = check.mapping(grade.get("weights"), grade.line_of("weights"), "grade.weights")
-    weights = {}
+    weights: dict[str, float | None] = {}
     if weights_raw is not None:
         check.only_keys(weights_raw, set(GRADE_PARTS), "grade.weights")
         weights = {part: check.number(weights_raw, part, low=0, high=100) for part in GRADE_PARTS}
@@ -185,20 +192,19 @@ def _grade(check: FileCheck, root: YDict) -> GradeSettings | None:
         function_chars = check.get(fragment, "function_chars", str)
     check.only_keys(acts, {"ask", "instruct", "acknowledge", "offer"}, "acts")
     check.only_keys(time, {"units", "words"}, "time")
-    values = (weights and all(v is not None for v in weights.values()), fact_penalty, key_points_pass, floor, full,
-              min_pieces,
-              max_piece, function_chars, *(check.number(caps, k, low=0, high=100)
-                           for k in ("off_topic", "not_a_sentence", "repeated", "contradicts")),
+    limits = (*(check.number(caps, k, low=0, high=100) for k in ("off_topic", "not_a_sentence", "repeated",
+                                                                  "contradicts")),
               *(check.number(form, k, low=0, high=100) for k in ("length_penalty", "length_max_penalty",
                                                                  "repeat_similarity")))
-    if any(v is None or v is False for v in values):
+    if (None in weights.values() or fact_penalty is None or key_points_pass is None or floor is None or full is None
+            or min_pieces is None or max_piece is None or function_chars is None or None in limits):
         return None
     ask, instruct, acknowledge, offer = (_words(check, acts, act, "acts")
                                          for act in ("ask", "instruct", "acknowledge", "offer"))
     markers = ActMarkers(ask, instruct, acknowledge, offer, time_units=_words(check, time, "units", "time"),
                          time_words=_words(check, time, "words", "time"))
     return GradeSettings(
-        weights={k: float(v) for k, v in weights.items()}, fact_penalty=float(fact_penalty),
+        weights={k: float(v) for k, v in weights.items() if v is not None}, fact_penalty=float(fact_penalty),
         key_points_pass=float(key_points_pass),
         off_topic_cap=float(caps["off_topic"]), fragment_cap=float(caps["not_a_sentence"]),
         repeat_cap=float(caps["repeated"]), contradiction_cap=float(caps["contradicts"]),
@@ -295,7 +301,7 @@ def _pattern_list(check: FileCheck, data: YDict, what: str, gap: int) -> list[Pa
     if "patterns" not in data:
         return []
     items = check.sequence(data["patterns"], data.line_of("patterns"), "patterns")
-    patterns = []
+    patterns: list[Pattern] = []
     for i, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
             check.error(items.line_of(i), f"{what} 的 patterns 中第 {i + 1} 项应为非空文本")
@@ -303,7 +309,7 @@ def _pattern_list(check: FileCheck, data: YDict, what: str, gap: int) -> list[Pa
         pattern, problem = compile_pattern(item, gap)
         if problem:
             check.error(items.line_of(i), problem)
-        else:
+        elif pattern is not None:  # always, when there is no problem
             patterns.append(pattern)
     return patterns
 
@@ -366,7 +372,8 @@ def _scripts(
             continue
         check.only_keys(item, {"name", "description", "requires", "indicators"}, f"话术类型 {sid}")
         requires = []
-        items = check.sequence(item["requires"], item.line_of("requires"), "requires") if "requires" in item else []
+        items = (check.sequence(item["requires"], item.line_of("requires"), "requires") if "requires" in item
+                 else YList())
         for i, req_raw in enumerate(items):
             req = check.mapping(req_raw, items.line_of(i), "requires 项")
             if req is None:
@@ -484,7 +491,9 @@ def _prescribed(check: FileCheck, data: Any, groups: dict[str, Group]) -> list[t
     return found
 
 
-def _check_prescribed(rules: RuleSet, check: FileCheck, prescribed) -> list[ContentError]:
+def _check_prescribed(
+    rules: RuleSet, check: FileCheck, prescribed: list[tuple[tuple[str, str], int]],
+) -> list[ContentError]:
     """Every prescribed polite phrase of the references must be recognised as its group."""
     from ..scoring.scorer import score  # the scorer needs a complete RuleSet, so this check runs last
 

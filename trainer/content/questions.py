@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from ..scoring.keypoints import KeyPoint
 from ..scoring.normalize import fold
@@ -137,7 +138,21 @@ def load_question_file(
     return questions, check.errors
 
 
-def _question(check, raw, line, default_category, categories, indicators, scripts) -> Question | None:
+class _TypeFields(TypedDict, total=False):
+    """The fields of a question that depend on its type (what `_type_fields` adds to the common ones)."""
+
+    options: tuple[Option, ...]
+    answer: bool
+    answers: tuple[str, ...]
+    key_points: tuple[KeyPoint, ...]
+    pass_ratio: float
+    script: str | None
+
+
+def _question(
+    check: FileCheck, raw: object, line: int, default_category: str | None, categories: set[str],
+    indicators: frozenset[str] | None, scripts: set[str] | None,
+) -> Question | None:
     item = check.mapping(raw, line, "题目")
     if item is None:
         return None
@@ -167,20 +182,22 @@ def _question(check, raw, line, default_category, categories, indicators, script
         check.error(item.line, "缺少字段 'indicators'")
     stem = check.get(item, "stem", str)
     explanation = check.get(item, "explanation", str)
-    common = {
-        "id": ident, "type": qtype, "category": category, "difficulty": difficulty,
-        "indicators": tuple(found_indicators), "source": check.get(item, "source", str, required=False, default=""),
-        "stem": stem, "explanation": explanation, "title": check.get(item, "title", str, required=False, default=""),
-        "path": check.path, "line": item.line,
-    }
+    source = check.get(item, "source", str, required=False, default="")
+    title = check.get(item, "title", str, required=False, default="")
     before = len(check.errors)
     extra = _type_fields(check, item, qtype, stem, scripts) if qtype else None
-    if extra is None or len(check.errors) > before or None in common.values():
+    if (extra is None or len(check.errors) > before or ident is None or qtype is None or category is None
+            or difficulty is None or source is None or stem is None or explanation is None or title is None):
         return None
-    return Question(**common, **extra)
+    return Question(
+        id=ident, type=qtype, category=category, difficulty=difficulty, indicators=tuple(found_indicators),
+        source=source, stem=stem, explanation=explanation, title=title, path=check.path, line=item.line, **extra,
+    )
 
 
-def _type_fields(check: FileCheck, item: YDict, qtype: str, stem: str | None, scripts: set[str] | None) -> dict:
+def _type_fields(
+    check: FileCheck, item: YDict, qtype: str, stem: str | None, scripts: set[str] | None,
+) -> _TypeFields:
     if qtype in ("single", "multiple"):
         items = check.sequence(item.get("options"), item.line_of("options"), "options")
         options = []

@@ -84,9 +84,9 @@ def load_rubrics(
         if item is not None:
             parsed[item.id] = item
     for kind, claimed in claims.items():
-        for ident, path, line in claimed[1:]:
+        for ident, where, line in claimed[1:]:
             first_id, first_path, _ = claimed[0]
-            errors.append(ContentError(path, line, f"{kind} 已有默认评分表 {first_id!r} ({first_path}), "
+            errors.append(ContentError(where, line, f"{kind} 已有默认评分表 {first_id!r} ({first_path}), "
                                                    f"{ident!r} 不能再作为它的默认评分表"))
         if not claimed:
             errors.append(ContentError(shown_folder, 1,
@@ -226,9 +226,9 @@ def _resolve(parsed: dict[str, _Parsed], known: set[str]) -> tuple[dict[str, Rub
             stuck.add(ident)
             continue
         trail, current = [ident], item.extends
-        while current in parsed and parsed[current].extends is not None and current not in trail:
+        while current in parsed and (parent := parsed[current].extends) is not None and current not in trail:
             trail.append(current)
-            current = parsed[current].extends
+            current = parent
         if current == ident:
             loop = " → ".join([*trail, ident])
             errors.append(ContentError(item.path, item.root.line_of("extends"), f"评分表继承形成循环: {loop}"))
@@ -250,7 +250,11 @@ def _resolve(parsed: dict[str, _Parsed], known: set[str]) -> tuple[dict[str, Rub
         # copies, so no two rubrics share (and could both be changed through) one anchors mapping
         levels = {ind: dict(anchors) for ind, anchors in parent.levels.items()} if parent else {}
         levels.update({ind: dict(anchors) for ind, anchors in item.levels.items()})
-        scale = item.scale if item.scale is not None else parent.scale  # a root rubric always has its own
+        if item.scale is not None:
+            scale = item.scale
+        else:
+            assert parent is not None  # a root rubric always has its own
+            scale = parent.scale
         rubric = RubricDef(
             id=item.id, name=item.name, description=item.description, default_for=item.default_for,
             scale=dict(sorted(scale.items())),

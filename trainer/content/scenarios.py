@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..scoring.facts import Facts
 from ..scoring.keypoints import KeyPoint
@@ -108,9 +109,9 @@ class Scenario:
         return next(i for i, s in enumerate(self.stages) if s.id == stage_id)
 
 
-def scenario_from_dict(data: dict) -> Scenario:
+def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     """Rebuild a scenario from `asdict` output (a session keeps its own copy of the scenario it was played on)."""
-    def condition(raw):
+    def condition(raw: dict[str, Any] | None) -> Condition | None:
         if raw is None:
             return None
         covered = raw.get("covered")
@@ -265,7 +266,8 @@ def load_scenario(
     if rubric is not None and rubrics is not None and rubric not in rubrics:
         check.error(root.line_of("rubric"), f"未知的评分表 {rubric!r}")
     title, summary = check.get(root, "title", str), check.get(root, "summary", str)
-    if check.errors or None in (ident, title, domain, summary, persona, start, turn_seconds, max_turns, opening):
+    if (check.errors or ident is None or title is None or domain is None or summary is None or persona is None
+            or start is None or turn_seconds is None or max_turns is None or opening is None):
         return None, check.errors
     return Scenario(
         id=ident, title=title, domain=domain, summary=summary, persona=persona, channel=channel, start_emotion=start,
@@ -274,7 +276,10 @@ def load_scenario(
     ), []
 
 
-def _stage(check, raw, line, stage_ids, indicators, scripts, groups) -> Stage | None:
+def _stage(
+    check: FileCheck, raw: object, line: int, stage_ids: set[str], indicators: frozenset[str] | None,
+    scripts: set[str] | None, groups: set[str] | None,
+) -> Stage | None:
     data = check.mapping(raw, line, "环节")
     if data is None:
         return None
@@ -317,11 +322,11 @@ def _stage(check, raw, line, stage_ids, indicators, scripts, groups) -> Stage | 
         check.error(branches_raw.line_of(len(branches_raw) - 1), "每个环节的最后一个分支必须是没有 when 的兜底分支")
     if not branches_raw:
         check.error(data.line, "环节至少需要一个分支")
-    fields = (ident, check.get(data, "name", str), check.get(data, "goal", str), script)
-    if None in fields:
+    name, goal = check.get(data, "name", str), check.get(data, "goal", str)
+    if ident is None or name is None or goal is None or script is None:
         return None
-    return Stage(*fields, key_points=points, indicators=tuple(stage_indicators), branches=tuple(branches),
-                 facts=facts)
+    return Stage(ident, name, goal, script, key_points=points, indicators=tuple(stage_indicators),
+                 branches=tuple(branches), facts=facts)
 
 
 def load_scenarios(

@@ -62,7 +62,8 @@ def load_violations(path: Path, shown_as: str) -> tuple[tuple[ViolationCategory,
             continue
         if ident is not None:
             seen[ident] = item.line_of("id")
-        if None not in (ident, name, level, points, description):
+        if (ident is not None and name is not None and level is not None and points is not None
+                and description is not None):
             categories.append(ViolationCategory(ident, name, level, points, description, note))
     if not items and not check.errors:
         check.error(root.line, "至少需要一个违规类别")

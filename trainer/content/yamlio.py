@@ -7,17 +7,18 @@ keys; both would make content errors hard to find, so mappings and sequences are
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ContentError
 
 
-class YDict(dict):
+class YDict(dict[Any, Any]):
     """A mapping that knows its own line and the line of each key (1-based)."""
 
     line: int = 1
@@ -27,7 +28,7 @@ class YDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class YList(list):
+class YList(list[Any]):
     """A sequence that knows its own line and the line of each item (1-based)."""
 
     line: int = 1
@@ -44,7 +45,7 @@ MAX_INT = 2**63 - 1
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_object(self, node, deep=False):  # type: ignore[override]
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
         """PyYAML's own constructors raise plain exceptions for some scalars (`2024-13-45`, `!!int x`,
         `!!bool maybe`, an integer of more than 4,300 digits); those become errors at the scalar's line."""
         try:
@@ -55,14 +56,14 @@ class _LineLoader(yaml.SafeLoader):
             shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
             raise ConstructorError(None, None, f"无法读取的值 {shown!r} ({str(exc)[:80]})", node.start_mark) from None
 
-    def construct_yaml_int(self, node):  # type: ignore[override]
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         value = super().construct_yaml_int(node)
         # 0x… or 1:0:0:… can spell integers no field means and no message can print (str() stops at 4,300 digits)
         if not -MAX_INT <= value <= MAX_INT:
             raise ConstructorError(None, None, f"整数 {node.value[:20]!r}… 太大", node.start_mark)
         return value
 
-    def construct_yaml_map(self, node: MappingNode):  # type: ignore[override]
+    def construct_yaml_map(self, node: MappingNode) -> Generator[YDict]:
         data = YDict()
         data.line = node.start_mark.line + 1
         data.key_lines = {}
@@ -80,7 +81,7 @@ class _LineLoader(yaml.SafeLoader):
             data.key_lines[key] = key_node.start_mark.line + 1
             data[key] = self.construct_object(value_node, deep=True)
 
-    def construct_yaml_seq(self, node: SequenceNode):  # type: ignore[override]
+    def construct_yaml_seq(self, node: SequenceNode) -> Generator[YList]:
         data = YList()
         data.line = node.start_mark.line + 1
         data.item_lines = [item.start_mark.line + 1 for item in node.value]

@@ -11,7 +11,7 @@ probability that follows each trainee's skill on that day (`Agent.skill_at`), fr
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -83,12 +83,12 @@ def dated(at: datetime) -> Iterator[None]:
     week's question) and the recall schedule stay on the real calendar. For the demo only; single-threaded
     (it swaps a module global), so it runs before any server starts.
     """
-    previous = timeutil.datetime
-    timeutil.datetime = _clock(at)
+    previous = timeutil.clock
+    timeutil.clock = _clock(at)
     try:
         yield
     finally:
-        timeutil.datetime = previous
+        timeutil.clock = previous
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class Agent:
         share = min(1.0, max(0.0, (at - self.first).total_seconds() / span))
         return self.spec.start + (self.spec.end - self.spec.start) * share
 
-    def level(self, at: datetime, indicators: object = ()) -> float:
+    def level(self, at: datetime, indicators: Iterable[str] = ()) -> float:
         """The skill at `at`, lower on the team's weak indicators when the work measures them."""
         weak = bool(self.weak & set(indicators or ()))
         return self.skill_at(at) - (self.gap if weak else 0.0)
@@ -381,13 +381,16 @@ def weekly(agents: list[Agent], hr: User, weeks: int = 6) -> None:
     except assessment.AssessmentError:
         return
     current = assessment.weekly_question()
+    assert current is not None  # set just above
     current.chosen_by_id = chosen_by
     db.session.commit()
     _answer_week(agents[:-2], this_week, now, keep=1.0)
 
 
 def _answer_week(agents: list[Agent], week: date, now: datetime, keep: float) -> None:
-    question = assessment.weekly_question().question.question()
+    row = assessment.weekly_question()
+    assert row is not None  # the demo's bank always has a question for the week
+    question = row.question.question()
     for agent in agents:
         rng = agent.stream(f"weekly-{week.isoformat()}")
         at = moment(datetime.combine(week, datetime.min.time()) + timedelta(days=rng.randint(0, 4)), now, rng)

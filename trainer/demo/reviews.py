@@ -51,7 +51,9 @@ def _later(at: datetime, now: datetime, rng: random.Random, low: float = 0.5, hi
 def _grade(item: ReviewItem, grader: User, at: datetime, data: GradeInput) -> ReviewItem:
     with dated(at):
         grading.grade_item(item, grader, data)
-    return db.session.get(ReviewItem, item.id)
+    graded = db.session.get(ReviewItem, item.id)
+    assert graded is not None  # just graded, never deleted
+    return graded
 
 
 def reviews(lead: User, other_lead: User, hr: User, team: Team | None, now: datetime, rng: random.Random,
@@ -70,6 +72,7 @@ def reviews(lead: User, other_lead: User, hr: User, team: Team | None, now: date
             override_reason=OVERRIDE_REASON if lowered is not None else "", verdicts=verdicts)))
     if graded:
         last = graded[-1]
+        assert last.graded_at is not None  # graded above
         with dated(_later(last.graded_at, now, rng, 0.1, 1.0)):
             disputes.acknowledge(last, last.agent)
     if len(graded) > 1:
@@ -101,6 +104,7 @@ def reviews(lead: User, other_lead: User, hr: User, team: Team | None, now: date
 def _dispute(item: ReviewItem, now: datetime, rng: random.Random) -> None:
     """The trainee disputes the lowered score the next day; the decider (HR, as the grader is the team's only
     supervisor) answers a day later."""
+    assert item.graded_at is not None  # the demo disputes a graded item
     try:
         with dated(_later(item.graded_at, now, rng, 0.3, 1.0)):
             dispute = disputes.open_dispute(item, item.agent, comment=DISPUTE, proposed={item.indicators[0]: 4})

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Team, User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,7 +43,7 @@ class Course(db.Model):
     )
 
 
-class CourseSegment(db.Model):
+class CourseSegment(Model):
     __tablename__ = "course_segments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,7 +60,7 @@ class CourseSegment(db.Model):
     course: Mapped[Course] = relationship(back_populates="segments")
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """A trainee taking a course: self-enrolled or assigned with a due date. Progress lives here."""
 
     __tablename__ = "enrolments"
@@ -84,7 +84,7 @@ class Enrolment(db.Model):
     progress: Mapped[list[SegmentProgress]] = relationship(back_populates="enrolment", cascade="all, delete-orphan")
 
 
-class SegmentProgress(db.Model):
+class SegmentProgress(Model):
     __tablename__ = "segment_progress"
     __table_args__ = (UniqueConstraint("enrolment_id", "key", name="one_row_per_segment"),)
 
@@ -97,7 +97,7 @@ class SegmentProgress(db.Model):
     enrolment: Mapped[Enrolment] = relationship(back_populates="progress")
 
 
-class CourseQuizAttempt(db.Model):
+class CourseQuizAttempt(Model):
     __tablename__ = "course_quiz_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -109,7 +109,7 @@ class CourseQuizAttempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class CourseFeedback(db.Model):
+class CourseFeedback(Model):
     """The 5-point satisfaction survey after a course."""
 
     __tablename__ = "course_feedback"
@@ -123,7 +123,7 @@ class CourseFeedback(db.Model):
     enrolment: Mapped[Enrolment] = relationship()
 
 
-class CourseAssignment(db.Model):
+class CourseAssignment(Model):
     """A supervisor or HR assigning a course to a trainee or a whole team, with a due date."""
 
     __tablename__ = "course_assignments"
@@ -143,7 +143,7 @@ class CourseAssignment(db.Model):
     assigned_by: Mapped[User] = relationship(foreign_keys=[assigned_by_id])
 
 
-class TrainingRequest(db.Model):
+class TrainingRequest(Model):
     """The course request workflow: need filed → decided by HR → instructor assigned → archived."""
 
     __tablename__ = "training_requests"

@@ -17,6 +17,7 @@ from ..competency import services as competency
 from ..competency.stats import weakest
 from ..extensions import db
 from ..practice import services as practice
+from ..practice.models import PracticeAttempt
 from ..rules import services as phrase_rules
 from ..scoring import KeyPoint
 from ..scoring.facts import Facts
@@ -86,7 +87,7 @@ def recommended(user: User, limit: int = 3) -> list[tuple[Course, list[str]]]:
         if course.id in done or not hits:
             continue
         gain = sum((100 - (scores.get(i) or 0)) * combined.get(i, 0) for i in hits)
-        picks.append((gain, course, sorted(hits, key=rank.get)))
+        picks.append((gain, course, sorted(hits, key=rank.__getitem__)))
     picks.sort(key=lambda item: (-item[0], item[1].title))
     return [(course, hits) for _, course, hits in picks[:limit]]
 
@@ -227,7 +228,7 @@ def _practice_context(enrolment: Enrolment, practice_id: str) -> str:
     return f"course:{enrolment.course.slug}:{practice_id}"
 
 
-def submit_practice(enrolment: Enrolment, practice_id: str, text: str):
+def submit_practice(enrolment: Enrolment, practice_id: str, text: str) -> PracticeAttempt:
     spec = enrolment.course.practices.get(practice_id)
     if spec is None:
         raise LearningError("learning.unknown_practice")
@@ -268,11 +269,11 @@ def practise_block(user: User, slug: str, block: str, text: str):
     return attempt, False
 
 
-def practice_results(enrolment: Enrolment) -> dict[str, object]:
+def practice_results(enrolment: Enrolment) -> dict[str, PracticeAttempt]:
     """The latest practice attempt per practice block of this course."""
     prefix = f"course:{enrolment.course.slug}:"
     attempts = practice.attempts_in_context(enrolment.user, prefix)
-    latest: dict[str, object] = {}
+    latest: dict[str, PracticeAttempt] = {}
     for attempt in attempts:  # newest first
         latest.setdefault(attempt.context[len(prefix):], attempt)
     return latest
@@ -347,7 +348,11 @@ def assign(course: Course, *, by: User, due_date: date, team: Team | None = None
         raise LearningError("learning.not_your_team")
     if user is not None and not accounts.can_view_agent(by, user):
         raise LearningError("learning.not_your_team")
-    targets = [m for m in team.members if m.role == "trainee" and m.active] if team else [user]
+    if team:
+        targets = [m for m in team.members if m.role == "trainee" and m.active]
+    else:
+        assert user is not None  # a team or a trainee, checked above
+        targets = [user]
     assignment = CourseAssignment(course_id=course.id, team_id=team.id if team else None,
                                   user_id=user.id if user else None, due_date=due_date, note=note.strip()[:500],
                                   assigned_by_id=by.id)

@@ -136,7 +136,7 @@ def segment(slug: str, position: int):
     practice_id = request.args.get("practice") or request.form.get("practice_id")
     status = 200
     if request.method == "POST":
-        if practice_id not in course.practices:
+        if practice_id is None or practice_id not in course.practices:
             abort(400)
         if form.validate_on_submit():
             services.submit_practice(enrolment, practice_id, form.text.data)
@@ -323,7 +323,7 @@ def _posted_step() -> tuple[str | None, dict]:
     if step not in STEP_ALIASES:
         return step, {}
     new = STEP_ALIASES[step]
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     for key, values in request.form.lists():
         data.setlist(new + key[len(step):] if key.startswith(f"{step}-") else key, values)
     return new, {"formdata": data}

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class PracticeAttempt(db.Model):
+class PracticeAttempt(Model):
     """One scored reply. The report is kept as produced, with the rules version that produced it."""
 
     __tablename__ = "practice_attempts"

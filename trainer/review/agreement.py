@@ -18,10 +18,15 @@ degenerate cases are recognised exactly and the results do not depend on the ord
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
+from typing import TypeVar
+
+#: the keys of calibration units (e.g. (item, indicator)), and of graders and labels (e.g. user ids, levels)
+_Unit = TypeVar("_Unit", bound=Hashable)
+_Key = TypeVar("_Key", bound=Hashable)
 
 WEIGHTS = (None, "linear", "quadratic")
 
@@ -33,7 +38,7 @@ def cohen_kappa(
     a: Sequence[Hashable],
     b: Sequence[Hashable],
     weights: str | None = None,
-    categories: Sequence | None = None,
+    categories: Sequence[Hashable] | None = None,
 ) -> float:
     """Cohen's (1960) kappa between two graders, or Cohen's (1968) weighted kappa.
 
@@ -65,7 +70,7 @@ def cohen_kappa(
     elif weights is None:
         cats = list(dict.fromkeys([*a, *b]))
     else:
-        cats = sorted(set(a) | set(b))
+        cats = _sorted(set(a) | set(b))
     index = {c: i for i, c in enumerate(cats)}
     if len(index) != len(cats):
         raise ValueError("categories contain a duplicate")
@@ -232,7 +237,7 @@ class Agreement:
 
 
 def summarise(
-    units: Mapping[Hashable, Mapping[Hashable, int]],
+    units: Mapping[_Unit, Mapping[_Key, int]],
     categories: Sequence[int] = (1, 2, 3, 4, 5),
 ) -> Agreement:
     """All calibration statistics for ratings given per unit (e.g. (item, indicator)) per grader.
@@ -281,9 +286,14 @@ def _maybe(count: int, statistic: Callable[..., float], *args: object) -> float 
         return None
 
 
-def _ordered(graders: set[Hashable]) -> tuple[Hashable, ...]:
+def _sorted(values: Iterable[_Key]) -> list[_Key]:
+    """`sorted(values)`, which raises TypeError when the values are not comparable with one another."""
+    return sorted(values)  # type: ignore[type-var]  # typing cannot say "hashable and, here, ordered"
+
+
+def _ordered(graders: set[_Key]) -> tuple[_Key, ...]:
     """Grader ids sorted when they are comparable (e.g. all user ids), else in a stable repr order."""
     try:
-        return tuple(sorted(graders))
+        return tuple(_sorted(graders))
     except TypeError:
         return tuple(sorted(graders, key=repr))

@@ -37,7 +37,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..competency import services as competency
-from ..extensions import db
+from ..extensions import db, rows_matched
 from ..messages import ServiceError
 from ..practice import services as practice
 from ..rules import services as phrase_rules
@@ -72,7 +72,7 @@ def open_drill(supervisor: User, agent: User | None, *, title: str, script: str)
     """Start a drill. An open one between the same two people is refused (409) with its id as `drill_id`."""
     if supervisor.role not in STAFF:
         raise ServiceError("drill.not_staff", 403)
-    if not can_open(supervisor, agent):
+    if agent is None or not can_open(supervisor, agent):  # (can_open refuses no agent too)
         raise ServiceError("drill.not_your_team", 403)
     title = (title or "").strip() if isinstance(title, str) else ""
     if not title or len(title) > TITLE_LIMIT:
@@ -103,10 +103,10 @@ def _checked_text(text: object, rules: RuleSet) -> str:
 
 def _lock_open(session: DrillSession) -> None:
     """Lock the drill's row until commit, provided it is still open (a no-op update takes the lock)."""
-    locked = db.session.execute(
+    locked = rows_matched(
         update(DrillSession).where(DrillSession.id == session.id, DrillSession.status == "open")
         .values(status="open")
-    ).rowcount
+    )
     if locked != 1:
         db.session.rollback()
         raise ServiceError("drill.finished", 409)
@@ -199,10 +199,10 @@ def finish(session: DrillSession, supervisor: User) -> ReviewItem:
         raise ServiceError("drill.finished", 409)
     rules = phrase_rules.rules_in_force()
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = rows_matched(
         update(DrillSession).where(DrillSession.id == session.id, DrillSession.status == "open")
         .values(status="finished", finished_at=now)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.rollback()
         raise ServiceError("drill.finished", 409)

@@ -95,7 +95,7 @@ def proposal_form(indicators: Iterable[str], form_class: type[FlaskForm] = Dispu
 
 def proposed_ratings(form: FlaskForm) -> dict[str, int | None]:
     return {ind: (int(form[rating_name(ind)].data) if form[rating_name(ind)].data else None)
-            for ind in form.indicators}  # type: ignore[attr-defined]
+            for ind in form.indicators}
 
 
 class DecisionForm(FlaskForm):

@@ -12,6 +12,7 @@ graders, not the agent, and write no evidence.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -157,7 +158,8 @@ def _write_evidence(item: ReviewItem, grade: ReviewGrade, data: GradeInput, rubr
             value, note = float(data.override_score), f"{item.title} · 主管改分"
         else:
             continue
-        for head in heads.get(indicator) or [None]:
+        replaced: Sequence[Evidence | None] = heads.get(indicator) or [None]  # the evidence each one supersedes
+        for head in replaced:
             written.append(competency.record_evidence(
                 agent=item.agent, indicator_id=indicator, value=value, source_kind="review",
                 source_id=str(grade.id), recorded_by=grader, note=note, supersedes=head, commit=False))

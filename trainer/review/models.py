@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 #: what can be graded: a finished role-play, a course's practice reply, an exam's short-answer or scripted
@@ -23,7 +23,7 @@ from ..timeutil import utcnow
 ITEM_KINDS = ("roleplay", "course_practice", "exam_answer", "practice", "drill")
 
 
-class Rubric(db.Model):
+class Rubric(Model):
     """A rubric as synced from question_bank/rubrics/ (levels 1–5 per indicator, rating → evidence value)."""
 
     __tablename__ = "rubrics"
@@ -36,7 +36,7 @@ class Rubric(db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class ReviewItem(db.Model):
+class ReviewItem(Model):
     """One thing a supervisor may grade, created when the trainee's work is finished.
 
     Flagged items (a critical phrase, a failed score, an escalation or a hang-up) are always queued;
@@ -69,7 +69,7 @@ class ReviewItem(db.Model):
     grade: Mapped[ReviewGrade | None] = relationship(foreign_keys=[grade_id], post_update=True)
 
 
-class ReviewGrade(db.Model):
+class ReviewGrade(Model):
     """A person's grade of an item: ratings per indicator, comments, an optional override of the score."""
 
     __tablename__ = "review_grades"
@@ -98,7 +98,7 @@ class ReviewGrade(db.Model):
     verdicts: Mapped[list[ReviewVerdict]] = relationship(order_by="ReviewVerdict.hit_no")
 
 
-class ReviewVerdict(db.Model):
+class ReviewVerdict(Model):
     """机检正确 / 机检错误 on one automatic hit of the item, as numbered on its page."""
 
     __tablename__ = "review_verdicts"
@@ -118,7 +118,7 @@ class ReviewVerdict(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Acknowledgement(db.Model):
+class Acknowledgement(Model):
     """The trainee has read a grade."""
 
     __tablename__ = "review_acknowledgements"
@@ -129,7 +129,7 @@ class Acknowledgement(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Dispute(db.Model):
+class Dispute(Model):
     """A trainee's objection to a grade, with the ratings they think are fair (optional)."""
 
     __tablename__ = "review_disputes"
@@ -148,7 +148,7 @@ class Dispute(db.Model):
     decision: Mapped[DisputeDecision | None] = relationship(back_populates="dispute", uselist=False)
 
 
-class DisputeDecision(db.Model):
+class DisputeDecision(Model):
     """The answer to a dispute; one per dispute, so a decided dispute cannot be reopened."""
 
     __tablename__ = "review_dispute_decisions"
@@ -165,7 +165,7 @@ class DisputeDecision(db.Model):
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
 
 
-class AuditRecord(db.Model):
+class AuditRecord(Model):
     """Who did what, when, what it was before and after, and why. Never edited, never deleted."""
 
     __tablename__ = "audit_records"
@@ -185,7 +185,7 @@ class AuditRecord(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class CalibrationSession(db.Model):
+class CalibrationSession(Model):
     """Several graders grade the same items blind, so their agreement can be measured."""
 
     __tablename__ = "calibration_sessions"
@@ -205,7 +205,7 @@ class CalibrationSession(db.Model):
     graders: Mapped[list[CalibrationGrader]] = relationship()
 
 
-class CalibrationItem(db.Model):
+class CalibrationItem(Model):
     __tablename__ = "calibration_items"
     __table_args__ = (UniqueConstraint("session_id", "item_id", name="item_once"),)
 
@@ -217,7 +217,7 @@ class CalibrationItem(db.Model):
     item: Mapped[ReviewItem] = relationship()
 
 
-class CalibrationGrader(db.Model):
+class CalibrationGrader(Model):
     __tablename__ = "calibration_graders"
     __table_args__ = (UniqueConstraint("session_id", "user_id", name="grader_once"),)
 
@@ -228,7 +228,7 @@ class CalibrationGrader(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ViolationCategory(db.Model):
+class ViolationCategory(Model):
     """A violation category with its points, as synced from question_bank/competency/violations.yaml."""
 
     __tablename__ = "violation_categories"
@@ -242,7 +242,7 @@ class ViolationCategory(db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Violation(db.Model):
+class Violation(Model):
     """违规扣分: points recorded against an agent. A mistaken one is voided by a second record, never deleted."""
 
     __tablename__ = "violations"
@@ -264,7 +264,7 @@ class Violation(db.Model):
     category: Mapped[ViolationCategory] = relationship()
 
 
-class SpotCheck(db.Model):
+class SpotCheck(Model):
     """A supervisor's random one-to-one check: a random team member, a random question, the verdict."""
 
     __tablename__ = "spot_checks"
@@ -282,7 +282,7 @@ class SpotCheck(db.Model):
     question = relationship("BankQuestion")
 
 
-class DrillSession(db.Model):
+class DrillSession(Model):
     """一对一演练: a supervisor plays the customer live and the trainee answers from their own browser."""
 
     __tablename__ = "drill_sessions"
@@ -302,7 +302,7 @@ class DrillSession(db.Model):
     turns: Mapped[list[DrillTurn]] = relationship(order_by="DrillTurn.position", back_populates="session")
 
 
-class DrillTurn(db.Model):
+class DrillTurn(Model):
     __tablename__ = "drill_turns"
     __table_args__ = (UniqueConstraint("session_id", "position", name="one_drill_turn_per_position"),)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from typing import NotRequired, TypedDict, Unpack
 
 from ..content.scenarios import JUDGEMENTS, Branch, Condition, Scenario, Stage
 from ..scoring import KeyPoint, PointResult, RuleSet, ScoreReport, cover
@@ -100,7 +101,19 @@ def _holds(condition: Condition, *, text: str, report: ScoreReport, points: tupl
     return condition.emotion_at_least is None or emotion >= condition.emotion_at_least
 
 
-def choose_branch(stage: Stage, **facts) -> int:
+class TurnFacts(TypedDict):
+    """What a branch's `when` is judged on: the reply, its grading and timing, the customer's emotion."""
+
+    text: str
+    report: ScoreReport
+    points: tuple[PointResult, ...]
+    value: float
+    slow: bool
+    emotion: int
+    flags: NotRequired[frozenset[str]]
+
+
+def choose_branch(stage: Stage, **facts: Unpack[TurnFacts]) -> int:
     """The first branch whose `when` holds; the loader guarantees a fallback at the end."""
     for index, branch in enumerate(stage.branches):
         if branch.when is None or _holds(branch.when, **facts):
@@ -124,6 +137,7 @@ def _next(scenario: Scenario, state: State, stage: Stage, branch: Branch, emotio
     elif branch.then == "resolve":
         outcome = "resolved"
     elif branch.then == "goto":
+        assert branch.goto is not None  # the loader gives every goto branch its stage
         next_stage = branch.goto
     elif branch.then == "next":
         position = scenario.stage_index(stage.id)
@@ -177,7 +191,8 @@ def play(scenario: Scenario, state: State, text: str, seconds: float, rules: Rul
 
 def replay(scenario: Scenario, replies: list[tuple[str, float]], rules: RuleSet, seed: str) -> list[Turn]:
     """Play a whole transcript again from the start; identical inputs give identical turns."""
-    state, turns = start(scenario), []
+    state = start(scenario)
+    turns: list[Turn] = []
     customer = scenario.opening
     for text, seconds in replies:
         if state.finished:

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class ScenarioRecord(db.Model):
+class ScenarioRecord(Model):
     __tablename__ = "scenarios"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -24,7 +24,7 @@ class ScenarioRecord(db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class RoleplaySession(db.Model):
+class RoleplaySession(Model):
     """One conversation. It keeps its own copy of the scenario, so edits to the file never change a replay."""
 
     __tablename__ = "roleplay_sessions"
@@ -50,7 +50,7 @@ class RoleplaySession(db.Model):
                                                      cascade="all, delete-orphan")
 
 
-class RoleplayTurn(db.Model):
+class RoleplayTurn(Model):
     __tablename__ = "roleplay_turns"
     __table_args__ = (UniqueConstraint("session_id", "position", name="one_turn_per_position"),)
 

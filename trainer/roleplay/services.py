@@ -12,7 +12,7 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..competency import services as competency
 from ..content.scenarios import Scenario, scenario_from_dict
-from ..extensions import db
+from ..extensions import db, rows_matched
 from ..review import hits, queue
 from ..rules import services as phrase_rules
 from ..scoring.privacy import mask
@@ -84,11 +84,11 @@ def take_turn(session: RoleplaySession, user: User, text: object,
     if len(text) > rules.scoring.max_chars:
         raise RoleplayError("roleplay.too_long", 413, limit=rules.scoring.max_chars)
     # Claim this turn number: of two replies posted at once exactly one wins, the other changes nothing.
-    claimed = db.session.execute(
+    claimed = rows_matched(
         update(RoleplaySession).where(RoleplaySession.id == session.id, RoleplaySession.turns_taken == taken,
                                       RoleplaySession.status == "in_progress")
         .values(turns_taken=taken + 1)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.rollback()
         raise RoleplayError("roleplay.busy", 409)
@@ -113,6 +113,7 @@ def take_turn(session: RoleplaySession, user: User, text: object,
     session.turns.extend([mine, theirs])
     session.stage, session.emotion, session.last_customer_at = turn.state.stage, turn.state.emotion, now
     if turn.state.finished:
+        assert turn.state.outcome is not None  # a finished conversation has its outcome
         _finish(session, scenario, turn.state.outcome)
     db.session.commit()
     return mine, theirs
@@ -136,11 +137,17 @@ def _covered_in_stage(session: RoleplaySession) -> frozenset[str]:
     return frozenset(covered)
 
 
+def _turn_score(turn: RoleplayTurn) -> float:
+    """The score of a trainee's turn (every trainee turn is scored when it is played)."""
+    assert turn.turn_score is not None
+    return turn.turn_score
+
+
 def _finish(session: RoleplaySession, scenario: Scenario, outcome: str) -> None:
     trainee_turns = [t for t in session.turns if t.role == "trainee"]
     session.status, session.outcome, session.finished_at = "finished", outcome, utcnow()
-    session.score = engine.overall_score([t.turn_score for t in trainee_turns], outcome)
-    for stage_id, value in engine.stage_scores([(t.stage, t.turn_score) for t in trainee_turns]).items():
+    session.score = engine.overall_score([_turn_score(t) for t in trainee_turns], outcome)
+    for stage_id, value in engine.stage_scores([(t.stage, _turn_score(t)) for t in trainee_turns]).items():
         stage = scenario.stage(stage_id)
         for indicator in stage.indicators:
             competency.record_evidence(agent=session.user, indicator_id=indicator, value=value,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -13,7 +15,7 @@ from ..practice.highlight import segments
 from ..rules import services as phrase_rules
 from . import services
 from .forms import ReplyForm
-from .models import RoleplaySession
+from .models import RoleplaySession, RoleplayTurn
 
 bp = Blueprint("roleplay", __name__, url_prefix="/roleplay")
 
@@ -66,9 +68,15 @@ def session(session_id: int):
     form.after.data = item.turns_taken
     scenario = services.scenario_of(item)
     rules = phrase_rules.rules_in_force()
-    marks = {t.id: segments(t.text, t.report) for t in item.turns if t.role == "trainee"}
+    marks = {t.id: segments(t.text, _report(t)) for t in item.turns if t.role == "trainee"}
     return render_template(
         "roleplay/session.html", item=item, scenario=scenario, form=form, rules=rules, marks=marks,
         stage_index=scenario.stage_index(item.stage), remaining=services.remaining_seconds(item),
         mine=item.user_id == current_user.id,
     ), status
+
+
+def _report(turn: RoleplayTurn) -> dict[str, Any]:
+    """The stored report of a trainee's turn (every trainee turn is scored when it is played)."""
+    assert turn.report is not None
+    return turn.report

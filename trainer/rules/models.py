@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class PhraseRuleSet(db.Model):
+class PhraseRuleSet(Model):
     """The texts of the rule files, as synced. Every app process compiles the active one, so all agree."""
 
     __tablename__ = "phrase_rule_sets"

@@ -32,7 +32,9 @@ def rules_in_force() -> RuleSet:
     version, row_id = row
     rules = _COMPILED.get(version)
     if rules is None:
-        texts = db.session.get(PhraseRuleSet, row_id).texts
+        stored = db.session.get(PhraseRuleSet, row_id)
+        assert stored is not None  # found by the query above, in the same transaction
+        texts = stored.texts
         rules, errors = rules_from_texts(texts)
         if rules is None:  # synced rules were valid when stored; only a code change could break them
             raise RulesNotLoaded(errors)

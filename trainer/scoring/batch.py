@@ -9,21 +9,24 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from .. import messages
 from .rules import RuleSet
 from .scorer import ScoringError, score
 
 
-def _error(ident: object, code: str, line: int | None = None, **values: object) -> dict:
-    result = {"id": ident, "error": messages.msg(f"score.{code}", **values), "code": code}
+def _error(ident: object, code: str, line: int | None = None, **values: object) -> dict[str, Any]:
+    result: dict[str, Any] = {"id": ident, "error": messages.msg(f"score.{code}", **values), "code": code}
     if line is not None:
         result["line"] = line
     return result
 
 
-def score_object(obj: dict, rules: RuleSet, default_script: str | None = None, line: int | None = None) -> dict:
+def score_object(
+    obj: Mapping[str, Any], rules: RuleSet, default_script: str | None = None, line: int | None = None,
+) -> dict[str, Any]:
     """Score one `{"id", "text", "script"}` object; never raises for bad input."""
     ident = obj.get("id")
     if "text" not in obj:
@@ -41,7 +44,7 @@ def score_object(obj: dict, rules: RuleSet, default_script: str | None = None, l
         return _error(ident, err.code, line, limit=rules.scoring.max_chars, script=script)
 
 
-def score_jsonl(lines: Iterable[bytes], rules: RuleSet, default_script: str | None = None) -> Iterator[dict]:
+def score_jsonl(lines: Iterable[bytes], rules: RuleSet, default_script: str | None = None) -> Iterator[dict[str, Any]]:
     """One result per non-blank input line (bytes, so a non-UTF-8 line is an error, not a crash)."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -61,7 +64,7 @@ def score_jsonl(lines: Iterable[bytes], rules: RuleSet, default_script: str | No
         yield score_object(obj, rules, default_script, number)
 
 
-def score_csv(data: bytes, rules: RuleSet, default_script: str | None = None) -> Iterator[dict]:
+def score_csv(data: bytes, rules: RuleSet, default_script: str | None = None) -> Iterator[dict[str, Any]]:
     """Rows of a transcript export with a header naming columns id, text and optionally script."""
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="surrogateescape"), newline=""))
     for row in reader:

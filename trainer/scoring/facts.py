@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .context import compile_context
 from .normalize import fold, normalize
-from .numbers import arabic, quantities
+from .numbers import Quantity, arabic, quantities
 
 FACT_KINDS = ("time", "amount", "duration")
 KIND_NAMES = {"time": "时间", "amount": "金额", "duration": "时长"}
@@ -29,11 +30,11 @@ class Fact:
     #: them is compared, so "下午两点前送水上门" does not contradict "18:00 恢复供水". Empty: every value of the kind.
     about: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "value": self.value, "label": self.label, "about": list(self.about)}
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> Fact:
+    def from_dict(cls, data: Mapping[str, Any]) -> Fact:
         return cls(str(data["kind"]), float(data["value"]), str(data["label"]), tuple(data.get("about", ())))
 
 
@@ -48,11 +49,11 @@ class Facts:
     def __bool__(self) -> bool:
         return bool(self.values or self.excludes)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"values": [f.to_dict() for f in self.values], "excludes": [list(e) for e in self.excludes]}
 
     @classmethod
-    def from_dict(cls, data: Mapping | None) -> Facts:
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Facts:
         if not data:
             return cls()
         return cls(tuple(Fact.from_dict(f) for f in data.get("values", ())),
@@ -69,7 +70,7 @@ def _shown(fact: Fact) -> str:
     return fact.label
 
 
-def _same(quantity, fact: Fact) -> bool:
+def _same(quantity: Quantity, fact: Fact) -> bool:
     if abs(quantity.value - fact.value) <= 1e-6:
         return True
     # "六点前" said without 上午/下午 fits 18:00 as well as 06:00

@@ -11,7 +11,7 @@ earlier reply cannot pass however many right words it contains.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .facts import Contradiction, Facts, contradictions
 from .form import is_fragment_list, length_penalty, repeats
@@ -49,7 +49,7 @@ class Part:
     weight: float
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "score": self.score, "weight": self.weight, "reason": self.reason}
 
 
@@ -64,7 +64,7 @@ class ReplyGrade:
     contradictions: tuple[Contradiction, ...]
     repeated_of: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The report as stored and sent: the phrase report plus the grade, its parts and its flags."""
         return {
             **self.report.to_dict(),

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Any
 
 from .acts import ActMarkers, performs
 from .context import compile_context
@@ -31,11 +32,11 @@ class KeyPoint:
     act: str | None = None
     needs: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"phrases": list(self.phrases)}
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> KeyPoint:
+    def from_dict(cls, data: Mapping[str, Any]) -> KeyPoint:
         """Rebuild from `to_dict` (or an older record without act and needs)."""
         return cls(str(data["id"]), str(data["label"]), tuple(data["phrases"]), data.get("act"), data.get("needs"))
 
@@ -81,8 +82,9 @@ def cover(text: str, key_points: tuple[KeyPoint, ...] | list[KeyPoint],
         judged = markers is not None and (point.act or point.needs)
         best, missed = None, ""
         for match in matches:
-            if not judged or performs(point.act or "state", norm.text, match.start(), match.end(), markers,
-                                      needs=point.needs):
+            if not judged or (markers is not None  # judged only with markers
+                              and performs(point.act or "state", norm.text, match.start(), match.end(), markers,
+                                           needs=point.needs)):
                 best = match
                 break
             if not missed:

@@ -37,6 +37,7 @@ from .suppressors import (  # noqa: F401 - the statuses are part of this module'
     WORD_BOUNDARY,
     Candidate,
     Quoted,
+    Suppressor,
     applicable,
     suppressed,
 )
@@ -198,7 +199,8 @@ class Matcher:
         self._empty = not entries
         self._particles = rules.scoring.particles
         # per rule, only the suppressors that can apply to it: most candidates meet one or two, not seven
-        self._chains: dict[int, tuple[tuple, tuple]] = {}  # per rule: (without quotes, with quotes)
+        # (without quotes, with quotes)
+        self._chains: dict[int, tuple[tuple[Suppressor, ...], tuple[Suppressor, ...]]] = {}
 
     def find(self, norm: Normalized, layout: Layout | None = None) -> list[Hit]:
         """Every candidate in the text, each with its status (counted or why not)."""

@@ -67,9 +67,9 @@ def _to_simplified(text: str) -> str:
     if _SURROGATE.search(text):  # lone surrogates (from JSON escapes) are not valid UTF-8 for OpenCC
         converted = _to_simplified(_SURROGATE.sub("\ufffd", text))
         return "".join(o if _SURROGATE.match(o) else c for o, c in zip(text, converted, strict=True))
-    converted = _t2s().convert(text)
-    if len(converted) == len(text):
-        return converted
+    simplified: str = _t2s().convert(text)
+    if len(simplified) == len(text):
+        return simplified
     converter = _t2s()
     return "".join(ch if len(c := converter.convert(ch)) != 1 else c for ch in text)
 

@@ -8,6 +8,7 @@ score report still points at the right characters.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 _D = r"[0-9０-９]"
 _PATTERNS = [
@@ -29,11 +30,13 @@ def _star(text: str) -> str:
     return "".join(ch if ch in " -" else "*" for ch in text)
 
 
+def _hidden(hide: tuple[bool, ...], match: re.Match[str]) -> str:
+    """The match with the groups `hide` marks starred."""
+    return "".join(_star(part) if h else part for part, h in zip(match.groups(), hide, strict=True))
+
+
 def mask(text: str) -> str:
     """`text` with phone numbers, ID-card numbers, bank cards and e-mail addresses partly hidden."""
     for pattern, hide in _PATTERNS:
-        text = pattern.sub(
-            lambda m, hide=hide: "".join(_star(part) if h else part for part, h in zip(m.groups(), hide, strict=True)),
-            text,
-        )
+        text = pattern.sub(partial(_hidden, hide), text)
     return text

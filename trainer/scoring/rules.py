@@ -139,7 +139,9 @@ def _expand(source: str, gap: int) -> str:
 
 def _split_top_level(source: str) -> list[str]:
     """Split a pattern at `|` that is outside any group or class."""
-    parts, depth, in_class, escaped, current = [], 0, False, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, in_class, escaped = 0, False, False
     for ch in source:
         if escaped:
             escaped = False

@@ -8,11 +8,12 @@ version of the rules that produced it so a stored score can always be explained 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from .matcher import COUNTED, QUOTED, Hit, Layout, Matcher, matcher_for
+from .matcher import COUNTED, Hit, Layout, Matcher, matcher_for
 from .normalize import Normalized, normalize
 from .rules import Banned, Group, RuleSet
+from .suppressors import QUOTED
 
 
 class ScoringError(ValueError):
@@ -32,7 +33,7 @@ class BannedHit(NamedTuple):
     suggestion: str
     indicator: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"phrase": self.phrase, "matched": self.matched, "start": self.start, "end": self.end,
                 "severity": self.severity, "suggestion": self.suggestion}
 
@@ -43,7 +44,7 @@ class GroupHit(NamedTuple):
     start: int
     end: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"group": self.group, "matched": self.matched, "start": self.start, "end": self.end}
 
 
@@ -67,7 +68,7 @@ class ScoreReport:
     rules_version: str
     hits: tuple[Hit, ...] = ()  # every candidate with its status, for the rule tester
 
-    def to_dict(self, ident: object = None) -> dict:
+    def to_dict(self, ident: object = None) -> dict[str, Any]:
         """The JSON shape of DESIGN.md's interface (`required` lists the groups found)."""
         return {
             "id": ident,
@@ -107,7 +108,9 @@ def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | N
     hits = (matcher or matcher_for(rules)).find(norm, layout)
 
     offsets = norm.offsets
-    banned, quoted, found = [], [], []
+    banned: list[BannedHit] = []
+    quoted: list[BannedHit] = []
+    found: list[GroupHit] = []
     first_sentence: dict[str, bool] = {}
     last_sentence: dict[str, bool] = {}
     last_index = len(layout.sentences) - 1
@@ -116,18 +119,18 @@ def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | N
         kind, status = hit.kind, hit.status
         if kind == "banned" and status in (COUNTED, QUOTED):
             start, end = _original(norm, offsets, hit)
-            rule: Banned = hit.rule  # type: ignore[assignment]
+            rule = cast("Banned", hit.rule)  # a "banned" hit's rule is a Banned
             item = BannedHit(rule.phrase, text[start:end], start, end, rule.severity, rule.suggestion, rule.indicator)
             (banned if status == COUNTED else quoted).append(item)
         elif kind == "group" and status == COUNTED:
             start, end = _original(norm, offsets, hit)
-            group: Group = hit.rule  # type: ignore[assignment]
+            group = cast("Group", hit.rule)  # a "group" hit's rule is a Group
             found.append(GroupHit(group.id, text[start:end], start, end))
             index = sentence_index(hit.start)
             first_sentence[group.id] = first_sentence.get(group.id, False) or index == 0
             last_sentence[group.id] = last_sentence.get(group.id, False) or index == last_index
 
-    missing = []
+    missing: list[Missing] = []
     for requirement in rules.scripts[script_id].requires:
         group_id, where = requirement.group, requirement.where
         if group_id not in first_sentence:

@@ -92,8 +92,8 @@ class Dictionary:
                 for i in range(1, len(word)):
                     freq.setdefault(word[:i], 0)
         shards: dict[str, dict[str, int]] = {}
-        for word, count in freq.items():
-            shards.setdefault(word[0], {})[word] = count
+        for word, frequency in freq.items():
+            shards.setdefault(word[0], {})[word] = frequency
         index, parts, offset = {}, [], 0
         for first, shard in shards.items():
             data = marshal.dumps(shard)
@@ -176,6 +176,7 @@ class Dictionary:
                 p = weight(count) + score[x + 1]
                 if best is None or p > best or (p == best and x > best_x):
                     best, best_x = p, x
+            assert best is not None  # edges is not empty
             score[i], nxt[i] = best, best_x + 1
         words: list[str] = []
         buf = ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 if TYPE_CHECKING:
     from .matcher import Layout
@@ -66,6 +66,11 @@ class Candidate:
         return self.layout.text[start:max(end, self.end)]
 
 
+def _banned(candidate: Candidate) -> Banned:
+    """The rule of a banned-phrase candidate: the suppressors that ask have `kinds` {"banned"}."""
+    return cast("Banned", candidate.rule)
+
+
 class Suppressor(ABC):
     """A reason a candidate does not count. `check` returns (status, detail) or None."""
 
@@ -75,8 +80,8 @@ class Suppressor(ABC):
     def applies(self, candidate: Candidate) -> bool:
         return candidate.kind in self.kinds
 
-    def relevant(self, rule: Banned | Group) -> bool:
-        """Whether this suppressor can ever apply to `rule` (so the matcher can skip it for the rule)."""
+    def relevant(self, rule: Banned) -> bool:
+        """Whether this suppressor can ever apply to the banned phrase `rule` (so the matcher can skip it)."""
         return True
 
     @abstractmethod
@@ -99,12 +104,12 @@ class WordBoundary(Suppressor):
 
     status = WORD_BOUNDARY
 
-    def relevant(self, rule) -> bool:
+    def relevant(self, rule: Banned) -> bool:
         return bool(rule.boundary)
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
         layout = candidate.layout
-        if not candidate.rule.boundary or (layout.edge(candidate.start) and layout.edge(candidate.end)):
+        if not _banned(candidate).boundary or (layout.edge(candidate.start) and layout.edge(candidate.end)):
             return None
         word = candidate.inside_word(candidate.text, candidate.start, candidate.end, candidate.sentence)
         return (self.status, word) if word is not None else None
@@ -115,7 +120,7 @@ class AllowedContext(Suppressor):
 
     status = ALLOWED
 
-    def relevant(self, rule) -> bool:
+    def relevant(self, rule: Banned) -> bool:
         return bool(bool(rule.allow))
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
@@ -123,7 +128,7 @@ class AllowedContext(Suppressor):
         end = max(end, candidate.end)
         layout = candidate.layout
         sentence = layout.text[start:end]
-        for context in candidate.rule.allow:
+        for context in _banned(candidate).allow:
             for piece in context.pieces:
                 if piece not in sentence:  # a piece of it is missing: no match, and no need to search
                     break
@@ -139,14 +144,15 @@ class Without(Suppressor):
 
     status = LIFTED
 
-    def relevant(self, rule) -> bool:
+    def relevant(self, rule: Banned) -> bool:
         return bool(bool(rule.without))
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
-        if not candidate.rule.without:
+        rule = _banned(candidate)
+        if not rule.without:
             return None
         words = candidate.sentence_text()
-        lifted = next((w for w in candidate.rule.without if w in words), None)
+        lifted = next((w for w in rule.without if w in words), None)
         return (self.status, lifted) if lifted is not None else None
 
 
@@ -155,14 +161,15 @@ class WithAll(Suppressor):
 
     status = ALONE_IN_SENTENCE
 
-    def relevant(self, rule) -> bool:
+    def relevant(self, rule: Banned) -> bool:
         return bool(bool(rule.with_all))
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
-        if not candidate.rule.with_all:
+        rule = _banned(candidate)
+        if not rule.with_all:
             return None
         words = candidate.sentence_text()
-        absent = next((w for w in candidate.rule.with_all if w not in words), None)
+        absent = next((w for w in rule.with_all if w not in words), None)
         return (self.status, absent) if absent is not None else None
 
 
@@ -182,11 +189,11 @@ class Alone(Suppressor):
 
     status = NOT_ALONE
 
-    def relevant(self, rule) -> bool:
+    def relevant(self, rule: Banned) -> bool:
         return bool(rule.alone)
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
-        if not candidate.rule.alone:
+        if not _banned(candidate).alone:
             return None
         c_start, c_end, clause = _clause(candidate)
         return (self.status, clause) if (c_start, c_end) != (candidate.start, candidate.end) else None
@@ -197,14 +204,15 @@ class MaxClause(Suppressor):
 
     status = CLAUSE_TOO_LONG
 
-    def relevant(self, rule) -> bool:
+    def relevant(self, rule: Banned) -> bool:
         return bool(rule.max_clause is not None)
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
-        if candidate.rule.max_clause is None:
+        max_clause = _banned(candidate).max_clause
+        if max_clause is None:
             return None
         _, _, clause = _clause(candidate)
-        return (self.status, clause) if len(clause) > candidate.rule.max_clause else None
+        return (self.status, clause) if len(clause) > max_clause else None
 
 
 #: the order matters only for which reason is reported when several apply
@@ -214,7 +222,8 @@ SUPPRESSORS: tuple[Suppressor, ...] = (Quoted(), WordBoundary(), AllowedContext(
 
 def applicable(kind: str, rule: Banned | Group) -> tuple[Suppressor, ...]:
     """The suppressors that can apply to candidates of `rule` (computed once per rule by the matcher)."""
-    return tuple(s for s in SUPPRESSORS if kind in s.kinds and (kind != "banned" or s.relevant(rule)))
+    # a "banned" candidate's rule is a Banned (the kind names the rule's type)
+    return tuple(s for s in SUPPRESSORS if kind in s.kinds and (kind != "banned" or s.relevant(cast("Banned", rule))))
 
 
 def suppressed(candidate: Candidate, suppressors: tuple[Suppressor, ...] = SUPPRESSORS) -> tuple[str, str] | None:
