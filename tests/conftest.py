@@ -35,26 +35,31 @@ ACCEPTANCE = Path(os.environ.get("TRAINER_ACCEPTANCE_DIR", ROOT.parent / "shared
 PASSWORD = "correct-horse-42"
 
 
-def _worker_database(url: str) -> str:
-    """The PostgreSQL database this test process uses: DATABASE_URL's own, or under pytest-xdist one per worker.
-
-    Workers run at the same time and every test empties the tables it used, so each worker gets its own
-    database (`<name>_gw0`, `<name>_gw1`, …), dropped and created empty here, beside the one DATABASE_URL
-    names. DATABASE_URL itself is pointed at it, so servers the tests start in subprocesses use it too.
-    """
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return url
+def fresh_pg_database(url: str, suffix: str) -> str:
+    """A PostgreSQL database beside the one `url` names, called `<name>_<suffix>`, dropped and created empty."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{suffix}"
     with psycopg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False),
                          autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    mine = base.set(database=name).render_as_string(hide_password=False)
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database this test process uses: DATABASE_URL's own, or under pytest-xdist one per worker.
+
+    Workers run at the same time and every test empties the tables it used, so each worker gets its own
+    database (`<name>_gw0`, `<name>_gw1`, …). DATABASE_URL itself is pointed at it, so servers the tests
+    start in subprocesses use it too.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    mine = fresh_pg_database(url, worker)
     os.environ["DATABASE_URL"] = mine
     return mine
 
@@ -159,7 +164,9 @@ def _restore_pg_snapshot() -> None:
         raw.close()
 
 
-def _prepare(uri: str, instance: Path) -> None:
+def _prepare(uri: str, instance: Path, *, snapshot: bool = True) -> None:
+    """Migrate `uri` and sync the repository's content into it; on PostgreSQL also take the snapshot each
+    test is restored from (unless `snapshot` is off: a database of its own, such as the e2e server's)."""
     from flask_migrate import upgrade
 
     from trainer.extensions import db
@@ -173,7 +180,7 @@ def _prepare(uri: str, instance: Path) -> None:
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         sync_content(repository_content())
-        if uri.startswith("postgresql"):
+        if uri.startswith("postgresql") and snapshot:
             _take_pg_snapshot()
         if uri.startswith("sqlite"):
             with db.engine.connect() as conn:

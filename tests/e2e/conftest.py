@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import BASE_CONFIG, POSTGRES_URL, _reset_postgres, content_with_fixtures
+from tests.conftest import BASE_CONFIG, POSTGRES_URL, _prepare, content_with_fixtures, fresh_pg_database
 from trainer import create_app
 
 CHROMIUM = os.environ.get("TRAINER_CHROMIUM", "/usr/bin/chromium")
@@ -45,10 +45,15 @@ def new_trainee(username: str, team: str = "客服一组") -> str:
 
 @pytest.fixture(scope="session")
 def live_server(database_template, tmp_path_factory):
-    """Serve the app (with `trainer demo` data) on a free localhost port in a background thread."""
+    """Serve the app (with `trainer demo` data) on a free localhost port in a background thread.
+
+    On PostgreSQL the server has a database of its own: it lives for the whole run, while the web tests that
+    share a worker with it empty the worker's database after each test.
+    """
     folder = tmp_path_factory.mktemp("live")
     if POSTGRES_URL:
-        uri = POSTGRES_URL
+        uri = fresh_pg_database(POSTGRES_URL, "live")
+        _prepare(uri, folder, snapshot=False)
     else:
         shutil.copyfile(database_template, folder / "live.sqlite3")
         uri = f"sqlite:///{folder / 'live.sqlite3'}"
@@ -69,8 +74,6 @@ def live_server(database_template, tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-    if POSTGRES_URL:
-        _reset_postgres(app)
     with app.app_context():
         from trainer.extensions import db
 
