@@ -1,0 +1,54 @@
+"""Rules of trainer.scoring.suppressors and matcher.Layout that mutation testing found unguarded.
+
+See tests/MUTANTS.md.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from trainer.scoring.matcher import Layout
+from trainer.scoring.normalize import normalize
+from trainer.scoring.suppressors import Candidate, _clause
+
+PARTICLES = frozenset("啊呀吧呢哦嘛啦了哈")
+
+
+def candidate(text, phrase):
+    norm = normalize(text)
+    start = norm.text.index(phrase)
+    return Candidate("banned", SimpleNamespace(), start, start + len(phrase), Layout(norm), PARTICLES,
+                     lambda *_: None)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "clause"),
+    [
+        ("哪里呀?", "哪里", "哪里"),  # particles at the clause's edge are not part of it
+        ("呀哪里?", "哪里", "哪里"),
+        ("啊呀哪里呀啊", "哪里", "哪里"),
+        ("呀啊?", "呀啊", "呀啊"),  # but the candidate's own characters are
+        ("好了", "好了", "好了"),
+    ],
+)
+def test_rule_a_candidates_clause_is_trimmed_of_particles_only_outside_the_candidate(text, phrase, clause):
+    assert _clause(candidate(text, phrase))[2] == clause
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "span"),
+    [
+        ("您好 请问 房号,谢谢", "您好", (0, 2)),  # a removed space ends a clause
+        ("您好 请问 房号,谢谢", "请问", (2, 4)),
+        ("您好 请问 房号,谢谢", "房号", (4, 6)),
+        ("您好 请问 房号,谢谢", "谢谢", (7, 9)),
+        ("您好 请问 房号,谢谢", "好请", (0, 4)),  # a span across a removed space keeps both sides
+        ("好,请问您 贵姓", "好", (0, 1)),  # punctuation ends a clause
+        ("好,请问您 贵姓", "请问", (2, 5)),
+        ("好,请问您 贵姓", "贵姓", (5, 7)),
+    ],
+)
+def test_rule_a_clause_ends_at_punctuation_or_a_removed_space(text, word, span):
+    norm = normalize(text)
+    start = norm.text.index(word)
+    assert Layout(norm).clause(start, start + len(word)) == span
