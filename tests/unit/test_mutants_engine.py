@@ -4,8 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import FIXTURES
-from trainer.content.scenarios import Branch, Condition, load_scenario
+from trainer.content.scenarios import Branch, Condition
 from trainer.roleplay import engine
 from trainer.roleplay.engine import overall_score, stage_scores
 from trainer.scoring.keypoints import PointResult
@@ -41,14 +40,6 @@ def test_rule_the_outcome_weighs_in_on_the_mean_turn_score(outcome, expected):
 
 def test_rule_an_escalated_session_below_the_cap_keeps_its_mean_to_one_decimal():
     assert overall_score([30.0, 35.55], "escalated") == 32.8
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    loaded, errors = load_scenario(FIXTURES / "scenarios" / "fixture-leak.yaml", "fixture-leak.yaml",
-                                   indicators=None, scripts=None, groups=None)
-    assert errors == []
-    return loaded
 
 
 REPLIES = [

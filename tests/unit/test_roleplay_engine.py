@@ -4,19 +4,10 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import FIXTURES, repository_content
-from trainer.content.scenarios import load_scenario, scenario_from_dict
+from tests.conftest import repository_content
+from trainer.content.scenarios import scenario_from_dict
 from trainer.roleplay import engine
 from trainer.scoring import KeyPoint
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    loaded, errors = load_scenario(FIXTURES / "scenarios" / "fixture-leak.yaml", "fixture-leak.yaml",
-                                   indicators=None, scripts=None, groups=None)
-    assert errors == []
-    return loaded
-
 
 GOOD_CALM = "王女士，非常抱歉给您添麻烦了，请您放心，我们马上处理，谢谢您告诉我们。"
 GOOD_SOLVE = "维修师傅30分钟内上门，请您放心。"
