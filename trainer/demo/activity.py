@@ -151,7 +151,7 @@ def story_now(real: datetime | None = None) -> datetime:
 
     Anchoring the history there makes it the same whatever hour the demo is made: the spread of each
     trainee's work, and so every score and the promotion story built on them, would otherwise shift with
-    the time of day (a demo made at 20:00 China time once left 王芳 short of a rule).
+    the time of day.
     """
     real = real or utcnow()
     close = datetime.combine(real.date(), DAY_CLOSES)
@@ -443,7 +443,7 @@ def spot_checks(lead: User, team: Team | None, now: datetime, rng: random.Random
     for verdict, days_ago in (("correct", 9), ("partial", 2)):
         with dated(moment(now - timedelta(days=days_ago), now, rng)):
             try:
-                check = spotchecks.draw(lead, team)
+                check = spotchecks.draw(lead, team, rng)
             except ServiceError:
                 return
             spotchecks.record(check, by=lead, verdict=verdict, note="早会抽查")

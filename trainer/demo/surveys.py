@@ -157,7 +157,7 @@ def delphi_survey(hr: User, leads: list[User], now: datetime, rng: random.Random
                         for name, where in OUTSIDE_EXPERTS]
     except ServiceError as err:  # no model synced: the rest of the demo stands without a survey
         db.session.rollback()
-        logger.warning("demo survey skipped: %s", err)
+        logger.warning("demo survey skipped: %s", err.text)
         return None
     levels = [[i.indicator_id for i in survey.items if i.level == level] for level in (1, 2)]
     first, second = panel_ratings(importance(survey), levels, len(experts), rng, survey)
@@ -201,7 +201,7 @@ def promotion_history(users: dict[str, User], hr: User, now: datetime, rng: rand
             db.session.rollback()
             agent.grade_code = grade
             db.session.commit()
-            logger.warning("demo promotion of %s skipped: %s", username, err)
+            logger.warning("demo promotion of %s skipped: %s", username, err.text)
     username, grade, reason = DECLINED
     agent = users.get(username)
     if agent is not None and not promotions.history_of(agent):
@@ -210,4 +210,4 @@ def promotion_history(users: dict[str, User], hr: User, now: datetime, rng: rand
                 promotions.decline(agent, hr, to_code=grade, reason=reason)
         except ServiceError as err:
             db.session.rollback()
-            logger.warning("demo decline of %s skipped: %s", username, err)
+            logger.warning("demo decline of %s skipped: %s", username, err.text)

@@ -21,15 +21,20 @@ from .models import SpotCheck
 VERDICT_VALUES = {"correct": 100.0, "partial": 50.0, "wrong": 0.0}
 
 
-def draw(supervisor: User, team: Team) -> SpotCheck:
-    """A random trainee of the team and a random question for a one-to-one check."""
+def draw(supervisor: User, team: Team, rng: random.Random | None = None) -> SpotCheck:
+    """A random trainee of the team and a random question for a one-to-one check.
+
+    `rng` is for the demo, whose history must come out the same on every build (a draw that fell on a
+    senior trainee with a "partial" verdict once cost her a promotion rule); a supervisor's draw is never
+    predictable.
+    """
     if supervisor.role != "hr" and team not in supervisor.led_teams:
         raise ServiceError("exam.team_required", 403)
-    members = [m for m in team.members if m.role == "trainee" and m.active]
+    members = sorted((m for m in team.members if m.role == "trainee" and m.active), key=lambda m: m.id)
     questions = list(db.session.scalars(select(BankQuestion.id).where(BankQuestion.retired.is_(False))))
     if not members or not questions:
         raise ServiceError("spot.nothing_to_draw", 409)
-    rng = random.Random(secrets.randbits(64))
+    rng = rng or random.Random(secrets.randbits(64))
     check = SpotCheck(supervisor_id=supervisor.id, agent_id=rng.choice(members).id,
                       question_id=rng.choice(sorted(questions)))
     db.session.add(check)
