@@ -1,5 +1,7 @@
 """Rules of trainer.scoring.acts and normalize that mutation testing found unguarded (see tests/MUTANTS.md)."""
 
+from dataclasses import replace
+
 import pytest
 
 from trainer.scoring.acts import clause_span, is_question, performs, sentence_span
@@ -86,3 +88,26 @@ def test_rule_an_unknown_act_is_an_error_naming_it(rules):
     with pytest.raises(ValueError) as raised:
         does(rules, "dance", "好的", "好的")
     assert str(raised.value) == "unknown act 'dance'"
+
+
+def test_rule_words_that_hold_a_question_mark_are_asked_not_stated(rules):
+    # a key point's words may end with the mark ("几栋?"): the clause around them then holds it
+    assert does(rules, "state", "您家几栋?好的", "几栋?") is False
+    assert does(rules, "ask", "您家几栋?好的", "几栋?") is True
+    assert does(rules, "state", "您家几栋,好的", "几栋") is True
+
+
+def test_rule_a_marker_may_start_with_the_mark_that_opens_the_text(rules):
+    """The sentence before the words' own runs from the first character of the text, its marks included."""
+    markers = replace(rules.scoring.grade.markers, acknowledge=("!对不起",))
+    text = normalize("！对不起，我们马上派人。").text
+    at = text.index("派人")
+    assert performs("acknowledge", text, at, at + 2, markers) is True
+    text = normalize("对不起，我们马上派人。").text
+    at = text.index("派人")
+    assert performs("acknowledge", text, at, at + 2, markers) is False
+
+
+def test_rule_an_acknowledgement_before_a_doubled_sentence_mark_is_still_next_to_the_words(rules):
+    assert does(rules, "acknowledge", normalize("真的很抱歉！！我们马上派人。").text, "派人") is True
+    assert does(rules, "acknowledge", normalize("我们马上派人。。真的很抱歉。").text, "派人") is True

@@ -7,6 +7,7 @@ import pytest
 from trainer.content.scenarios import Branch, Condition
 from trainer.roleplay import engine
 from trainer.roleplay.engine import overall_score, stage_scores
+from trainer.scoring.facts import Fact, Facts
 from trainer.scoring.keypoints import PointResult
 from trainer.scoring.scorer import score
 
@@ -197,3 +198,108 @@ def test_rule_a_seed_and_turn_always_give_the_same_customer_line(scenario):
     branch_ = scenario.stage("calm").branches[1]  # two lines to choose from
     for i in range(20):
         assert len({engine._line(branch_, f"seed-{i}", 3) for _ in range(5)}) == 1
+
+
+def test_rule_banned_any_is_met_by_a_minor_phrase_alone(rules):
+    assert engine._holds(Condition(banned="any"), **facts(rules, {"text": "喂，您好，请讲。"})) is True
+
+
+def test_rule_a_list_of_covered_ids_holds_only_when_every_one_is_covered(rules):
+    both = Condition(covered=("a", "b"))
+    assert engine._holds(both, **facts(rules, {"points": (point("a", True), point("b", False))})) is False
+    assert engine._holds(both, **facts(rules, {"points": (point("a", True), point("b", True))})) is True
+
+
+def test_rule_next_goes_to_the_stage_that_follows(scenario):
+    calm, solve = scenario.stages
+    three = replace(scenario, stages=(calm, solve, replace(solve, id="thanks")))
+    after = engine._next(three, engine.State("calm", 50, 0), calm, branch("next"), 50, frozenset())
+    assert (after.stage, after.outcome) == ("solve", None)
+
+
+VISIT = Facts((Fact("time", 600.0, "师傅上午10点上门", ("上门",)),))
+GREETING_ONLY = "礼貌用语 1/3，服务忌语 0；缺少：安抚与承诺、致谢"
+
+
+def with_facts(scenario):
+    calm, solve = scenario.stages
+    return replace(scenario, stages=(replace(calm, facts=VISIT), solve))
+
+
+def parts(turn):
+    return [(p.id, p.score, p.reason) for p in turn.grade.parts]
+
+
+def test_rule_a_turn_is_graded_against_the_stages_facts_goal_and_the_customers_line(scenario, rules):
+    leak = with_facts(scenario)
+    turn = engine.play(leak, engine.start(leak), "王女士，非常抱歉，维修师傅11点上门。", 10, rules, "s",
+                       customer=scenario.opening)
+    assert turn.grade.flags == ("contradicts",)
+    assert parts(turn) == [
+        ("phrases", 70.0, GREETING_ONLY),
+        ("key_points", 100.0, "要点 1/1"),
+        ("facts", 40.0, "说的时间“11点”与实际不符（师傅上午10点上门）"),
+        ("relevance", 0.0, "与客户所说和本环节目标的相关度 14%"),
+        ("form", 100.0, "成句，长度合适"),
+    ]
+    assert turn.turn_score == 50.0
+
+
+def test_rule_a_turn_is_graded_for_the_scenarios_domain(scenario, rules):
+    turn = engine.play(scenario, engine.start(scenario), "对不起，请问您的订单号是多少？", 10, rules, "s",
+                       customer=scenario.opening)
+    assert turn.grade.flags == ("off_topic",)
+    assert parts(turn)[2] == ("relevance", 0.0, "问了“订单号”：这里是物业服务，没有订单信息")
+
+
+LONG = ("王女士，非常抱歉给您添麻烦了，请您放心，我们马上处理，谢谢您告诉我们。我们的维修师傅已经在路上了，大概半个小时"
+        "就能到您家里，到了以后先帮您把楼上的水关掉，再看看您家客厅的天花板和墙面有没有受损，需要赔偿的我们会和楼上的"
+        "业主一起商量解决，请您放心。")
+
+
+def test_rule_a_turn_is_graded_for_the_scenarios_channel_and_scored_to_one_decimal(scenario, rules):
+    turn = engine.play(scenario, engine.start(scenario), LONG, 10, rules, "s", customer=scenario.opening)
+    assert parts(turn)[-1] == ("form", 91.2, "112 字，电话回复宜在 90 字以内")
+    assert turn.turn_score == 81.4
+
+
+ABOUT_THE_LEAK = "楼上漏水滴到您家客厅了，对不起。"
+
+
+def test_rule_a_replay_answers_the_opening_line_first(scenario, rules):
+    first = engine.replay(scenario, [(ABOUT_THE_LEAK, 10)], rules, "s")[0]
+    assert parts(first)[2] == ("relevance", 100.0, "与客户所说和本环节目标的相关度 50%")
+
+
+def test_rule_without_a_customer_line_a_reply_is_compared_with_the_goal_alone(scenario, rules):
+    alone = engine.play(scenario, engine.start(scenario), ABOUT_THE_LEAK, 10, rules, "s")
+    assert parts(alone)[2] == ("relevance", 0.0, "与客户所说和本环节目标的相关度 0%")
+    placeholder = engine.play(scenario, engine.start(scenario), "您好，我是XX物业客服小王，对不起。", 10, rules, "s")
+    assert parts(placeholder)[2] == ("relevance", 0.0, "与客户所说和本环节目标的相关度 0%")
+
+
+def test_rule_a_repeated_reply_keeps_the_points_covered_before(scenario, rules):
+    state = engine.State("calm", 60, 1, covered=frozenset({"sorry"}))
+    again = engine.play(scenario, state, "对不起，我们会处理的。", 10, rules, "s", earlier=("对不起，我们会处理的。",))
+    assert "repeated" in again.grade.flags
+    assert [(p.id, p.covered) for p in again.points] == [("sorry", True)]
+
+
+def test_rule_a_branch_is_chosen_on_the_customers_emotion_and_the_grades_judgements(scenario, rules):
+    calm, solve = scenario.stages
+    judged = replace(calm, branches=(
+        Branch(when=Condition(emotion_at_least=61), customer=("别急",), emotion=0, then="stay"),
+        Branch(when=Condition(repeated=True), customer=("你说过了",), emotion=5, then="stay"),
+        Branch(when=None, customer=("嗯",), emotion=0, then="stay"),
+    ))
+    leak = replace(scenario, stages=(judged, solve))
+    turn = engine.play(leak, engine.State("calm", 60, 1), "对不起，我们会处理的。", 10, rules, "s",
+                       earlier=("对不起，我们会处理的。",))
+    assert (turn.branch, turn.customer, turn.state.emotion) == (1, "你说过了", 65)
+
+
+def test_rule_a_turns_customer_line_is_drawn_from_the_seed_and_the_turn_number(scenario, rules):
+    lines = [engine.play(scenario, engine.State("calm", 60, turns), "喂，您好，请讲。", 10, rules, "s").customer
+             for turns in range(6)]
+    assert lines == [engine._line(scenario.stage("calm").branches[1], "s", turns) for turns in range(6)]
+    assert set(lines) == {"你这么说我更生气了！", "这是客服该说的话吗？"}

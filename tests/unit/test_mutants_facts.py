@@ -88,3 +88,33 @@ def test_rule_a_clock_time_without_am_or_pm_may_mean_either_half_of_the_day():
     assert [c.said for c in contradictions("6点01分恢复", water)] == ["6点01分"]
     midnight = Facts((Fact("time", 30.0, "凌晨0:30停水"),))
     assert contradictions("十二点半停水", midnight) == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "上门时间是11点",  # the about word opens the text
+        "好的。上门时间是11点",  # ... or the sentence
+        "好的。师傅11点上门",  # a sentence mark before the value does not end its sentence
+        "我们2点前回电话。师傅11点上门。",  # a value that is not about the fact does not stop the search
+    ],
+)
+def test_rule_the_sentence_of_a_value_runs_from_the_mark_before_it_to_the_mark_after_it(reply):
+    assert [(c.said, c.reason) for c in contradictions(reply, VISIT)] == [
+        ("11点", "说的时间“11点”与实际不符（师傅上午10点上门）")]
+
+
+def test_rule_one_contradiction_per_fact_kind():
+    assert [c.said for c in contradictions("师傅11点上门，或者12点上门", VISIT)] == ["11点"]
+
+
+def test_rule_a_contradiction_names_every_fact_of_its_kind():
+    two = Facts((Fact("time", 600.0, "电工10点到"), Fact("time", 900.0, "水工15点到")))
+    assert [c.reason for c in contradictions("11点到", two)] == ["说的时间“11点”与实际不符（电工10点到；水工15点到）"]
+
+
+def test_rule_an_excluded_promise_allows_a_gap_of_six_characters_and_reports_what_was_said():
+    promise = Facts(excludes=(("马上…上门", "师傅约在10点"),))
+    assert [(c.said, c.reason) for c in contradictions("好，马上派一位师傅去上门", promise)] == [
+        ("马上派一位师傅去上门", "“马上派一位师傅去上门”与实际不符（师傅约在10点）")]
+    assert contradictions("马上安排一位师傅去上门", promise) == []

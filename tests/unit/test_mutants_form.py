@@ -1,5 +1,7 @@
 """Rules of trainer.scoring.form and relevance that mutation testing found unguarded (see tests/MUTANTS.md)."""
 
+from dataclasses import replace
+
 import pytest
 
 from trainer.scoring.form import is_fragment_list, length_penalty, repeats
@@ -86,3 +88,9 @@ def test_rule_asking_for_another_domains_data_is_off_domain(rules, text, domain,
 def test_rule_a_reply_of_mostly_bare_short_words_is_a_keyword_list(form, text, fragments):
     assert (form.fragment_min_pieces, form.fragment_max_piece) == (4, 5)
     assert is_fragment_list(text, form) is fragments
+
+
+def test_rule_the_length_penalty_is_given_to_one_decimal(form):
+    finer = replace(form, length_penalty=4.44)  # scoring.yaml may give any number of points per 10 characters
+    assert length_penalty("好" * 91, "phone", finer) == (0.4, 91, (90, 160))
+    assert length_penalty("好" * 100, "phone", finer) == (4.4, 100, (90, 160))

@@ -2,8 +2,9 @@
 
 import pytest
 
-from trainer.content.gift import GiftUnreadable, _choice_lines, parse_gift, to_gift
+from trainer.content.gift import GiftUnreadable, _choice_lines, parse_gift, question_to_gift, to_gift
 from trainer.content.questions import Option, Question
+from trainer.scoring.keypoints import KeyPoint
 
 
 @pytest.mark.parametrize(
@@ -121,3 +122,101 @@ def test_rule_a_gift_file_has_a_header_and_one_category_line_per_category_in_ord
     categories = [line for line in text.splitlines() if line.startswith("$CATEGORY")]
     assert categories == ["$CATEGORY: $course$/坐席培训/基础", "$CATEGORY: $course$/坐席培训/c2"]  # c2 unnamed
     assert text.index("::a::") < text.index("::c::") < text.index("::b::")
+
+
+def options(block):
+    (item,) = parse_gift(f"::q:: 题 {{{block}}}").items
+    return [(o.text, o.weight, o.feedback) for o in item.options]
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("=对\\ ~错\\=", [("对\\", 100.0, ""), ("错=", 0.0, "")]),  # a lone final backslash stays, \\= is "="
+        ("=甲#对 ~乙", [("甲", 100.0, "对"), ("乙", 0.0, "")]),  # feedback after #, none without
+        ("=<b>甲</b>#<i>好</i> ~乙", [("甲", 100.0, "好"), ("乙", 0.0, "")]),  # moodle text is HTML
+        ("~%100%甲 ~%-100%乙", [("甲", 100.0, ""), ("乙", -100.0, "")]),  # the limits are allowed
+    ],
+)
+def test_rule_an_answer_is_read_as_plain_text_with_its_credit_and_feedback(block, expected):
+    assert options(block) == expected
+
+
+def test_rule_html_answers_are_reduced_to_their_words():
+    (item,) = parse_gift("::q:: [html] 题 {=<b>甲</b>#<i>好</i> ~乙}").items
+    assert [(o.text, o.feedback) for o in item.options] == [("甲", "好"), ("乙", "")]
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("~%100.5%甲 ~乙", "得分比例 100.5% 超出 -100%…100%"),
+        ("~%-100.5%甲 ~乙", "得分比例 -100.5% 超出 -100%…100%"),
+        ("=甲 ~#只有反馈", "有一个答案是空的"),
+        ("=甲 ~ ", "有一个答案是空的"),
+    ],
+)
+def test_rule_a_bad_answer_alone_makes_the_file_unreadable_with_its_reason(block, expected):
+    with pytest.raises(GiftUnreadable) as raised:
+        parse_gift(f"::q:: 题 {{{block}}}")
+    assert (raised.value.line, str(raised.value)) == (1, expected)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("=甲\\\\=乙", ("甲\\", "乙")),  # an escaped backslash does not escape the = after it
+        ("=甲\\\\\\=乙", ("甲\\=乙",)),  # three backslashes: the third escapes the =
+        ("=甲\\\\\\\\=乙", ("甲\\\\", "乙")),  # four: two escaped backslashes
+    ],
+)
+def test_rule_an_answer_mark_is_escaped_by_an_odd_number_of_backslashes(block, expected):
+    assert answers(block) == expected
+
+
+def test_rule_a_backslash_at_the_start_of_the_answers_escapes_the_mark():
+    assert reason("\\=甲 =乙") == "答案部分开头的“\\=甲”既不是 = 也不是 ~"
+
+
+def test_rule_a_numerical_answer_is_read_from_its_first_100_characters():
+    assert answers("#" + "0" * 99 + "12") == ("1",)
+
+
+@pytest.mark.parametrize(
+    ("source", "stem"),
+    [
+        ("<b>先</b>致歉 {T}", "先致歉"),  # moodle (the default) text is HTML
+        ("[html] A &amp; B {T}", "A & B"),  # HTML without tags still has entities
+        ("[plain] A &amp; B <b> {T}", "A &amp; B <b>"),  # plain text is taken as it is
+        ("[markdown] A &amp; B {T}", "A &amp; B"),
+        ("A &amp; B {T}", "A &amp; B"),  # moodle without tags: no entities either
+        # lines kept, spaces collapsed, blank lines (here from escaped \n) dropped
+        ("第一行\n  第二  行\\n\\n第三行 {T}", "第一行\n第二 行\n第三行"),
+    ],
+)
+def test_rule_question_text_is_stored_as_plain_text_by_its_format(source, stem):
+    (item,) = parse_gift(source).items
+    assert item.stem == stem
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"type_": "truefalse", "answer": True, "explanation": "解释", "indicators": ("a", "b")},
+         "// truefalse · 难度 1 · a, b\n::q1::题 {TRUE\n\t####解释}"),
+        ({"type_": "truefalse", "answer": False}, "// truefalse · 难度 1 · communication\n::q1::题 {FALSE}"),
+        ({"type_": "single", "options": (Option("对", True), Option("错", False))},
+         "// single · 难度 1 · communication\n::q1::题 {\n\t=对\n\t~错\n}"),
+        ({"type_": "fill", "answers": ("24", "廿四"), "stem": "回访在 ____ 小时内完成"},
+         "// fill · 难度 1 · communication\n::q1::回访在 {=24 =廿四} 小时内完成"),
+        ({"type_": "fill", "answers": ("甲",), "stem": "先 ____ 后 ____ 完"},
+         "// fill · 难度 1 · communication\n::q1::先 {=甲} 后 ____ 完"),  # only the first blank is the answer
+        ({"type_": "fill", "answers": ("甲",), "stem": "没有空格"},
+         "// fill · 难度 1 · communication\n::q1::没有空格 {=甲}"),
+        ({"type_": "short",
+          "key_points": (KeyPoint("k1", "致歉", ("抱歉", "对不起")), KeyPoint("k2", "说明", ("原因",)))},
+         "// short · 难度 1 · communication\n// 评分要点: 致歉（抱歉 / 对不起）；说明（原因）\n::q1::题 {}"),
+    ],
+)
+def test_rule_a_question_is_written_as_gift_with_its_comments(fields, expected):
+    assert question_to_gift(question(**fields)) == expected

@@ -46,3 +46,10 @@ def test_rule_a_point_is_covered_where_its_words_do_its_act_and_says_why_not(rul
 def test_rule_coverage_is_the_share_covered_and_full_without_points():
     assert coverage(()) == 1.0
     assert coverage((PointResult("a", "a", True), PointResult("b", "b", False))) == 0.5
+
+
+def test_rule_a_phrase_that_matches_no_character_covers_nothing(rules):
+    nothing = KeyPoint("nothing", "空", ("",))
+    missed = (PointResult("nothing", "空", False),)
+    assert cover("您好，请问您家是几栋？", (nothing,)) == missed
+    assert cover("您好，请问您家是几栋？", (nothing,), rules.scoring.grade.markers) == missed

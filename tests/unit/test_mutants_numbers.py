@@ -79,3 +79,12 @@ def test_rule_chinese_numerals_are_read_as_people_write_them(run, digits):
 )
 def test_rule_quantities_are_every_time_amount_and_duration_with_their_place(text, found):
     assert [(q.kind, q.value, q.text, q.start, q.end, q.twelve_hour) for q in quantities(text)] == found
+
+
+def test_rule_sixty_minutes_is_no_clock_time():
+    assert quantities("10点60分") == []
+
+
+def test_rule_a_duration_inside_a_clock_time_does_not_hide_the_durations_after_it():
+    assert [(q.kind, q.value, q.text) for q in quantities("10点30分钟，大约2小时")] == [
+        ("time", 630, "10点30分"), ("duration", 120.0, "2小时")]

@@ -4,6 +4,14 @@ The full-dictionary tests in test_segment.py take 15-25 s under mutmut; these bu
 lines, so the build and cache format are checked in milliseconds.
 """
 
+import hashlib
+import logging
+import os
+import re
+import stat
+import sys
+import tempfile
+from itertools import combinations
 from pathlib import Path
 
 import jieba
@@ -12,6 +20,13 @@ import pytest
 from trainer.scoring import segment
 
 DICT_TXT = "喂养 100 v\n宠物 50 n\n喂 20 v\n我们 300 r\n我们 400 r\n电话号码 7 n\n"
+
+#: words that overlap, prefixes that reach the end of a text, a word with a letter in it, a rare and a frequent
+#: reading of the same three characters: what word_across's shortcut has to get right
+ACROSS_TXT = ("甲乙丙丁 5 n\n乙丙 3 n\n甲乙 1 n\n甲 100 n\n我们 300 r\n电话号码 7 n\n"
+              "喂养 100 v\n喂 20 v\n喂食 2 v\nT恤 10 n\n")
+ACROSS_TEXTS = ["甲乙丙", "电话号码们", "喂电话号码", "喂电话号码我", "电话我们", "电话号码", "喂\r\n养", "，，ab",
+                "喂，我们", "，喂养", "我们", "猫狗", "ab12喂养T恤", "a喂\n\r猫X", "我们甲乙丙丁电话号码"]
 
 jieba.setLogLevel(60)
 
@@ -91,3 +106,199 @@ def test_rule_the_cache_key_follows_the_dictionary_file(tiny):
     assert len(key) == 16 and key == segment._cache_key(tiny)
     tiny.write_text(DICT_TXT + "新词 3 n\n", encoding="utf-8")
     assert segment._cache_key(tiny) != key
+
+
+@pytest.fixture
+def across(tmp_path: Path) -> Path:
+    path = tmp_path / "across.txt"
+    path.write_text(ACROSS_TXT, encoding="utf-8")
+    return path
+
+
+def _first_token_across(tokens: list[tuple[str, int, int]], positions: tuple[int, ...]) -> str | None:
+    return next((w for w, a, b in tokens if any(a < p < b for p in positions)), None)
+
+
+def test_rule_the_more_probable_route_wins_as_in_jieba(across):
+    """Frequencies decide between routes of as many words (甲 100 + 乙丙 3 beats 甲乙 1 + 丙), as in jieba."""
+    own = jieba.Tokenizer(str(across))
+    for text in ACROSS_TEXTS:
+        assert segment.Dictionary.build(across).tokenize(text) == list(own.tokenize(text, HMM=False)), text
+    assert segment.Dictionary.build(across).cut("甲乙丙") == ["甲", "乙丙"]
+
+
+def test_rule_word_across_finds_the_tokens_its_shortcut_must_not_miss(across):
+    """A word reached through prefixes, overlapping words, "\r\n" and tokens after other blocks are found."""
+    built = segment.Dictionary.build(across)
+    assert built.word_across("喂电话号码", (2,)) == "电话号码"
+    assert built.word_across("电话号码", (1,)) == "电话号码"  # 电话, 电话号 are only prefixes on the way
+    assert built.word_across("电话号码", (3,)) == "电话号码"  # a word as long as the longest, from its start
+    assert built.word_across("电话号码们", (2,)) == "电话号码"
+    assert built.word_across("喂电话号码我", (3,)) == "电话号码"
+    assert built.word_across("甲乙丙", (2,)) == "乙丙"  # 甲乙丙 runs out as a prefix; 乙丙 is a word
+    assert built.word_across("电话我们", (1, 3)) == "我们"
+    assert built.word_across("喂\r\n养", (2,)) == "\r\n"
+    assert built.word_across("，，ab", (1, 3)) == "ab"  # "，" "，" are two tokens: nothing runs across 1
+    assert built.word_across("喂，我们", (3,)) == "我们"
+    assert built.word_across("，喂养", (2,)) == "喂养"
+    assert built.word_across("猫狗", (1,)) is None
+    assert built.word_across("我们", (2,)) is None  # the end of the text is no position inside it
+    assert segment.Dictionary.build(across).word_across("我们", (1,)) == "我们"
+
+
+def test_rule_word_across_is_the_first_token_of_tokenize_across_a_position(across):
+    """word_across(text, positions) is the first token that one of the positions falls strictly inside."""
+    for text in ACROSS_TEXTS:
+        built = segment.Dictionary.build(across)
+        tokens = segment.Dictionary.build(across).tokenize(text)
+        spots = range(-1, len(text) + 2)
+        for positions in [(p,) for p in spots] + list(combinations(spots, 2)):
+            assert built.word_across(text, positions) == _first_token_across(tokens, positions), (text, positions)
+
+
+def test_rule_may_join_is_false_only_where_no_token_can_run_across(across):
+    """may_join: the two characters either side are side by side in a word, both letters or digits, or "\r\n"."""
+    built = segment.Dictionary.build(across)
+    assert built._pairs["喂"] == "养食"  # every character that follows 喂 in some word, one string
+    assert [built.may_join("ab", p) for p in (-1, 0, 1, 2, 3)] == [False, False, True, False, False]
+    assert built.may_join("我们", 1) is True
+    assert built.may_join("们我", 1) is False
+    assert built.may_join("\r\n", 1) is True
+    assert built.may_join("a喂", 1) is False  # one letter alone does not glue
+    assert built.may_join("喂\n", 1) is False
+    assert built.may_join("\r猫", 1) is False
+    assert built.may_join("猫X", 1) is False  # 猫 starts no word
+    assert built.may_join("喂X", 1) is False
+
+
+def test_rule_a_word_is_what_one_dict_txt_line_holds_before_its_first_space(tmp_path):
+    """As jieba, a line splits at single spaces only: a tab or an ideographic space belongs to the word."""
+    path = tmp_path / "dict.txt"
+    path.write_text("甲\t乙 5 n\n丙\u3000丁 4\n", encoding="utf-8")
+    built = segment.Dictionary.build(path)
+    assert built.shard("甲") == {"甲": 0, "甲\t": 0, "甲\t乙": 5}
+    assert built.shard("丙") == {"丙": 0, "丙\u3000": 0, "丙\u3000丁": 4}
+    path.write_text("甲乙  5 n\n", encoding="utf-8")  # two spaces: jieba refuses the line too
+    with pytest.raises(ValueError):
+        segment.Dictionary.build(path)
+
+
+def test_rule_a_missing_jieba_is_reported_plainly(monkeypatch):
+    """Without jieba (or with a jieba that is no package) the error says what is missing."""
+    message = "^jieba is not installed: its dictionary is needed for word boundaries$"
+    monkeypatch.setattr(segment, "find_spec", lambda name: None)
+    with pytest.raises(RuntimeError, match=message):
+        segment._dictionary_file()
+    monkeypatch.setattr(segment, "find_spec", lambda name: type("Spec", (), {"submodule_search_locations": None}))
+    with pytest.raises(RuntimeError, match=message):
+        segment._dictionary_file()
+
+
+def _same_stat(path: Path, mtime_ns: int = 1_700_000_000_000_000_000) -> None:
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_rule_the_cache_key_changes_with_each_fact_it_stands_for(tiny, tmp_path, monkeypatch):
+    """The key changes with the format, the file's place, size and time, and the Python version."""
+    _same_stat(tiny)
+    key = segment._cache_key(tiny)
+    twin = tmp_path / "twin" / "dict.txt"
+    twin.parent.mkdir()
+    twin.write_bytes(tiny.read_bytes())
+    _same_stat(twin)
+    assert segment._cache_key(twin) != key  # same size and time, another place
+    tiny.write_text(DICT_TXT.replace("100", "1000"), encoding="utf-8")
+    _same_stat(tiny)
+    assert segment._cache_key(tiny) != key  # same place and time, another size
+    tiny.write_text(DICT_TXT, encoding="utf-8")
+    _same_stat(tiny)
+    assert segment._cache_key(tiny) == key
+    _same_stat(tiny, 1_700_000_000_000_000_001)
+    assert segment._cache_key(tiny) != key  # another time
+    _same_stat(tiny)
+    monkeypatch.setattr(segment, "_FORMAT", segment._FORMAT + 1)
+    assert segment._cache_key(tiny) != key  # another cache format
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "version", "3.99.0 (main, Jan 1 2030, 00:00:00) [GCC 99]")
+    other = segment._cache_key(tiny)
+    monkeypatch.setattr(sys, "version", "3.98.0 (main, Jan 1 2030, 00:00:00) [GCC 99]")
+    assert segment._cache_key(tiny) != other  # another Python version, the same build
+
+
+def test_rule_the_cache_key_is_a_stable_hash_so_caches_outlive_a_release(tiny):
+    """The key (and so the cache file's name) is sha256 of format, path, size, time and Python version."""
+    stat_ = tiny.stat()
+    parts = [str(segment._FORMAT), str(tiny.resolve()), str(stat_.st_size), str(stat_.st_mtime_ns),
+             sys.version.split()[0]]
+    assert segment._cache_key(tiny) == hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def test_rule_a_valid_cache_is_read_instead_of_rebuilding(tiny, tmp_path, monkeypatch):
+    """The cache is named by the key, holds the key, and a second load reads it without reading dict.txt."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(folder))
+    segment._load_cached(tiny)
+    key = segment._cache_key(tiny)
+    cache = folder / f"jieba-dict-{key}.marshal"
+    assert segment.Dictionary.loads(cache.read_bytes(), key) is not None
+
+    def no_rebuild(path):
+        raise AssertionError("rebuilt although the cache is valid")
+
+    monkeypatch.setattr(segment.Dictionary, "build", no_rebuild)
+    again = segment._load_cached(tiny)
+    assert again.shard("喂") == {"喂": 20, "喂养": 100}
+
+
+def test_rule_two_dictionaries_keep_two_caches(tiny, across, tmp_path, monkeypatch):
+    """Each dict.txt has its own cache file: loading one never returns the other."""
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(tmp_path / "cache"))
+    assert segment._load_cached(tiny).shard("甲") == {}
+    assert segment._load_cached(across).shard("甲") == {"甲": 100, "甲乙": 1, "甲乙丙": 0, "甲乙丙丁": 5}
+    assert segment._load_cached(tiny).shard("甲") == {}
+    assert len(list((tmp_path / "cache").glob("jieba-dict-*.marshal"))) == 2
+
+
+def test_rule_a_damaged_cache_is_named_in_a_warning_and_rewritten(tiny, tmp_path, monkeypatch, caplog):
+    """A damaged cache is logged by its path, rebuilt, and written again in a folder that already exists."""
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(tmp_path))
+    key = segment._cache_key(tiny)
+    cache = tmp_path / f"jieba-dict-{key}.marshal"
+    cache.write_bytes(b"damaged")
+    with caplog.at_level(logging.WARNING, logger=segment.__name__):
+        assert segment._load_cached(tiny).shard("我") == {"我": 0, "我们": 400}
+    assert caplog.messages == [f"ignoring the damaged dictionary cache {cache}"]
+    assert segment.Dictionary.loads(cache.read_bytes(), key) is not None
+
+
+def test_rule_the_cache_folder_is_made_private_with_its_parents(tiny, tmp_path, monkeypatch):
+    """A missing cache folder is created with its parents, readable by its owner only (0700)."""
+    folder = tmp_path / "a" / "b" / "cache"
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(folder))
+    old = os.umask(0o022)
+    try:
+        segment._load_cached(tiny)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert [p.name for p in folder.iterdir()] == [f"jieba-dict-{segment._cache_key(tiny)}.marshal"]
+
+
+def test_rule_a_cache_that_cannot_be_kept_is_reported_and_leaves_a_hidden_temporary(tiny, tmp_path, monkeypatch,
+                                                                                    caplog):
+    """The cache is written beside its place under a hidden .jieba-dict- name; a failure to keep it is logged."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    cache = folder / f"jieba-dict-{segment._cache_key(tiny)}.marshal"
+    cache.mkdir(parents=True)  # a directory where the cache file should go: it cannot be replaced
+    with caplog.at_level(logging.WARNING, logger=segment.__name__):
+        assert segment._load_cached(tiny).shard("宠") == {"宠": 0, "宠物": 50}
+    assert caplog.messages[0] == f"ignoring the damaged dictionary cache {cache}"
+    expected = (rf"cannot keep the dictionary cache in {re.escape(str(folder))} \(\[Errno 21\] Is a directory: .+\): "
+                r"it is rebuilt in every process")
+    assert len(caplog.messages) == 2 and re.fullmatch(expected, caplog.messages[1]), caplog.messages
+    (left,) = [p for p in folder.iterdir() if p != cache]
+    assert left.name.startswith(".jieba-dict-")
+    assert list((tmp_path / "elsewhere").iterdir()) == []

@@ -82,3 +82,34 @@ def test_rule_a_fully_mastered_indicator_has_no_gap_whatever_its_weight():
 def test_rule_an_unmeasured_indicator_counts_exactly_as_a_score_of_zero():
     # equal gaps tie, and ties go by name: "a" (unmeasured) before "b" (scored 0)
     assert stats.weakest({"b": 0}, {"a": 1.0, "b": 1.0}, limit=2) == ["a", "b"]
+
+
+def test_rule_indicator_scores_name_each_indicator_and_use_the_given_decay_weight():
+    result = stats.indicator_scores(evidence("talk", VALUES), Mastery.DECAYING_AVERAGE, 0.5)
+    assert result == {
+        "talk": stats.IndicatorScore("talk", pytest.approx(0.5 * 60 + 0.5 * 215 / 3), 4, T0 + timedelta(days=3)),
+    }
+    assert result["talk"].indicator == "talk"
+
+
+def test_rule_a_model_without_weights_has_no_index_and_zero_coverage():
+    assert stats.weighted_index({}, []) == stats.IndexResult(index=None, coverage=0.0, groups={})
+    assert stats.weighted_index({"talk": 80}, []) == stats.IndexResult(index=None, coverage=0.0, groups={})
+
+
+def test_rule_month_series_counts_evidence_made_before_the_month_end_and_uses_the_decay_weight():
+    end_march, end_april = datetime(2026, 4, 1), datetime(2026, 5, 1)
+    points = [
+        EvidencePoint("talk", 50, datetime(2026, 3, 5), id=1),
+        EvidencePoint("talk", 90, datetime(2026, 3, 20), id=2),
+        EvidencePoint("talk", 70, end_march, id=3),  # made at the very end: belongs to April
+    ]
+    group = stats.WeightGroup("g", 1.0, (("talk", 1.0, 1.0),))
+    series = stats.month_series(points, [("2026-03", end_march), ("2026-04", end_april)], [group],
+                                Mastery.DECAYING_AVERAGE, 0.5)
+    march = 0.5 * 90 + 0.5 * 50
+    april = 0.5 * 70 + 0.5 * (50 + 90) / 2
+    assert series == [
+        stats.MonthPoint("2026-03", {"talk": pytest.approx(march)}, pytest.approx(march), {"talk": 2}),
+        stats.MonthPoint("2026-04", {"talk": pytest.approx(april)}, pytest.approx(april), {"talk": 1}),
+    ]

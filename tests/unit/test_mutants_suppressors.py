@@ -3,13 +3,25 @@
 See tests/MUTANTS.md.
 """
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from trainer.scoring.matcher import Layout
 from trainer.scoring.normalize import normalize
-from trainer.scoring.suppressors import Candidate, _clause
+from trainer.scoring.suppressors import (
+    AllowedContext,
+    Alone,
+    Candidate,
+    MaxClause,
+    Quoted,
+    WithAll,
+    Without,
+    WordBoundary,
+    _clause,
+    applicable,
+)
 
 PARTICLES = frozenset("啊呀吧呢哦嘛啦了哈")
 
@@ -52,3 +64,25 @@ def test_rule_a_clause_ends_at_punctuation_or_a_removed_space(text, word, span):
     norm = normalize(text)
     start = norm.text.index(word)
     assert Layout(norm).clause(start, start + len(word)) == span
+
+
+def chain(kind, rule):
+    return [type(s) for s in applicable(kind, rule)]
+
+
+def test_rule_only_the_suppressors_a_banned_phrase_has_settings_for_are_asked(rules):
+    banned = {b.phrase: b for b in rules.banned}
+    # 不在: max_clause 5, an allowed context, companions that lift it, word boundaries
+    assert chain("banned", banned["不在"]) == [Quoted, WordBoundary, AllowedContext, Without, MaxClause]
+    assert chain("banned", banned["哪里"]) == [Quoted, WordBoundary, Alone]  # alone: true
+    assert chain("banned", banned["喂"]) == [Quoted, WordBoundary]
+    plain = banned["没看到我在忙"]
+    assert (plain.boundary, plain.allow, plain.with_all, plain.max_clause) == (False, (), (), None)
+    assert chain("banned", plain) == [Quoted]  # a pattern: no boundary check, and nothing else
+    assert chain("banned", replace(plain, with_all=("您",))) == [Quoted, WithAll]
+    assert chain("banned", replace(plain, max_clause=0)) == [Quoted, MaxClause]  # a limit of 0 is a limit
+
+
+def test_rule_a_polite_phrase_is_only_ever_suppressed_by_quotation(rules):
+    assert chain("group", rules.groups["greeting"]) == [Quoted]
+    assert chain("group", rules.groups["thanks"]) == [Quoted]

@@ -91,8 +91,13 @@ def performs(act: str, text: str, start: int, end: int, markers: ActMarkers, *, 
     if act == "instruct":
         return bool(_alternation(markers.instruct).search(clause))
     if act == "acknowledge":  # empathy often stands in the sentence just before or after ("真的很抱歉。三次了…")
-        before = sentence_span(text, max(0, s_left - 1), max(0, s_left - 1))[0] if s_left else s_left
-        after_end = sentence_span(text, s_right, s_right)[1] if s_right < len(text) else s_right
+        before, after = s_left, s_right  # a doubled mark ("抱歉！！") is one break, not an empty sentence
+        while before > 0 and text[before - 1] in SENTENCE_END:
+            before -= 1
+        while after < len(text) and text[after] in SENTENCE_END:
+            after += 1
+        before = sentence_span(text, before, before)[0]
+        after_end = sentence_span(text, after, after)[1] if after < len(text) else after
         return bool(_alternation(markers.acknowledge).search(text[before:after_end]))
     if act == "offer":
         return bool(_alternation(markers.offer).search(sentence))

@@ -184,7 +184,7 @@ def _anchors(alternative: str) -> tuple[str, ...]:
             run.clear()
 
     def optional(at: int) -> bool:
-        return at < n and (alternative[at] in "?*" or alternative[at : at + 3] == "{0,")
+        return at < n and (alternative[at] in "?*" or alternative.startswith(("{0,", "{,"), at))
 
     while i < n:
         ch = alternative[i]
