@@ -38,11 +38,13 @@ _NAMED = re.compile(r"`([^`\s]+)`((?:[\s,]*\d+(?:\s*[–-]\s*\d+)?)+)")
 def listed(markdown: str) -> set[str]:
     """The mutants the equivalents table of MUTANTS.md names, as mutmut keys (trainer.<module>.<name>__mutmut_N).
 
-    A row names its module in the first column and, in the second, function names in backticks each followed
-    by mutant numbers or ranges ("`x__sentence` 4, 6, 16–18"); anything in parentheses is a description.
+    Only the "## Equivalent mutants" section counts (a file without that heading is read whole). A row names
+    its module in the first column and, in the second, function names in backticks each followed by mutant
+    numbers or ranges ("`x__sentence` 4, 6, 16–18"); anything in parentheses is a description.
     """
     keys = set()
-    for line in markdown.splitlines():
+    section = markdown.split("## Equivalent mutants", 1)[-1].split("\n## ", 1)[0]  # not the open ones after it
+    for line in section.splitlines():
         row = _ROW.match(line)
         if row is None or row.group(1) in ("module", "---"):
             continue

@@ -123,3 +123,18 @@ def test_rule_without_a_literal_run_the_group_with_the_longest_shortest_option_a
 def test_rule_the_rules_version_is_a_16_digit_content_hash():
     assert rules_version({"a.yaml": "x: 1", "b.yaml": "短语"}) == "5166523a42dda8a0"
     assert rules_version({}) == "e3b0c44298fc1c14"
+
+
+@pytest.mark.parametrize("source", ["好\\…请问", "好\\...请问", "好\\{within:8}请问"])
+def test_rule_a_gap_marker_cannot_be_escaped(source):
+    """A backslash before …, ... or {within:N} would escape the gap's character class and leave an anchor made of
+    the placeholder's letters; the pattern is refused with a message instead."""
+    pattern, error = compile_pattern(source, 8)
+    assert pattern is None and error is not None and "反斜杠" in error
+
+
+def test_rule_a_gap_stands_between_its_two_anchors_in_every_spelling():
+    for source in ("好…请问", "好...请问", "好{within:8}请问"):
+        pattern, error = compile_pattern(source, 8)
+        assert error is None and pattern is not None and pattern.anchors == ("请问",), source
+        assert pattern.regex.search("好的我们马上请问") and not pattern.regex.search("好" + "的" * 9 + "请问"), source

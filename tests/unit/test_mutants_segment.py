@@ -302,3 +302,13 @@ def test_rule_a_cache_that_cannot_be_kept_is_reported_and_leaves_a_hidden_tempor
     (left,) = [p for p in folder.iterdir() if p != cache]
     assert left.name.startswith(".jieba-dict-")
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_rule_a_character_that_starts_no_word_weighs_as_a_count_of_one_as_in_jieba(tmp_path):
+    """jieba gives a character no dictionary word starts with the frequency 1 (`FREQ.get(...) or 1`). With
+    甲 3 and 甲乙 1 the two routes through 甲乙 are close enough that a weight of 2 for the lone 乙 would split
+    the word."""
+    path = tmp_path / "close.txt"
+    path.write_text("甲 3\n甲乙 1\n", encoding="utf-8")
+    own = jieba.Tokenizer(str(path))
+    assert segment.Dictionary.build(path).cut("甲乙") == [w for w, _, _ in own.tokenize("甲乙", HMM=False)] == ["甲乙"]

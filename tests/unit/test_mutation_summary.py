@@ -23,6 +23,12 @@ def test_rule_a_row_names_each_function_with_its_numbers_and_ranges_and_skips_de
     }
 
 
+def test_rule_only_the_equivalents_section_counts_as_explained():
+    markdown = f"# Surviving mutants\n\n## Equivalent mutants\n\n{TABLE}\n## Not killed: waiting on a fix\n\n" + (
+        "| module | mutants | why |\n| --- | --- | --- |\n| scoring.rules | `x_compile_pattern` 25–31 | a bug |\n")
+    assert report.listed(markdown) == report.listed(TABLE)
+
+
 def test_rule_every_survivor_the_table_does_not_name_is_reported_in_mutmut_order(tmp_path):
     meta = tmp_path / "trainer" / "scoring" / "facts.py.meta"
     meta.parent.mkdir(parents=True)

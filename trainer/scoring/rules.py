@@ -127,6 +127,8 @@ class RuleSet:
 
 
 _WITHIN = re.compile(r"\{within:(\d{1,2})\}")
+#: a backslash just before a gap marker would escape the gap's own character class
+_ESCAPED_GAP = re.compile(r"\\(?:…|\.\.\.|\{within:)")
 
 
 def _expand(source: str, gap: int) -> str:
@@ -228,6 +230,8 @@ def compile_pattern(source: str, gap: int) -> tuple[Pattern | None, str | None]:
     bad = _FORBIDDEN_IN_PATTERN.search(source)
     if bad:
         return None, f"模式 {source!r} 含有 {bad.group()!r}: 模式匹配的是规范化文本, 请用半角标点、小写字母、不留空格"
+    if _ESCAPED_GAP.search(source):
+        return None, f"模式 {source!r} 的省略号或 {{within:N}} 前面有反斜杠: 空档不能转义, 请去掉反斜杠"
     try:
         regex = re.compile(_expand(source, gap))
     except re.error as exc:
