@@ -7,6 +7,13 @@ from trainer.content.questions import Option, Question
 from trainer.scoring.keypoints import KeyPoint
 
 
+def refusal(text: str) -> tuple[int, str]:
+    """The line and the reason with which parse_gift refuses `text` as a whole."""
+    with pytest.raises(GiftUnreadable) as raised:
+        parse_gift(text)
+    return raised.value.line, str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "reason"),
     [
@@ -15,9 +22,7 @@ from trainer.scoring.keypoints import KeyPoint
     ],
 )
 def test_rule_an_unreadable_file_says_where_and_why(text, line, reason):
-    with pytest.raises(GiftUnreadable) as raised:
-        parse_gift(text)
-    assert (raised.value.line, str(raised.value)) == (line, reason)
+    assert refusal(text) == (line, reason)
 
 
 def answers(block):
@@ -85,9 +90,7 @@ def test_rule_a_numerical_question_that_cannot_be_a_fill_in_is_skipped_with_its_
     ],
 )
 def test_rule_a_malformed_numerical_question_alone_makes_the_file_unreadable(block, expected):
-    with pytest.raises(GiftUnreadable) as raised:
-        parse_gift(f"::n:: 回访应在多少小时内完成？ {{{block}}}")
-    assert (raised.value.line, str(raised.value)) == (1, expected)
+    assert refusal(f"::n:: 回访应在多少小时内完成？ {{{block}}}") == (1, expected)
 
 
 def question(type_, options=(), **fields):
@@ -157,9 +160,7 @@ def test_rule_html_answers_are_reduced_to_their_words():
     ],
 )
 def test_rule_a_bad_answer_alone_makes_the_file_unreadable_with_its_reason(block, expected):
-    with pytest.raises(GiftUnreadable) as raised:
-        parse_gift(f"::q:: 题 {{{block}}}")
-    assert (raised.value.line, str(raised.value)) == (1, expected)
+    assert refusal(f"::q:: 题 {{{block}}}") == (1, expected)
 
 
 @pytest.mark.parametrize(
