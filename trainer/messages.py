@@ -101,6 +101,7 @@ MESSAGES: dict[str, str] = {
     "review.unknown_hit": "没有编号为 {hit} 的机检结果（或重复判定了同一条）。",
     "review.bad_verdict": "第 {hit} 条机检结果的判定只能是“机检正确”或“机检错误”。",
     "review.empty_grade": "请至少为一个指标评分，或者修改系统评分。",
+    "review.essay_mark": "问答题需要给出得分 (0–100)。",
     "review.conflict": "另一位主管刚刚给这一项评了分，请刷新页面后再看。",
     "review.not_allowed": "只能评阅自己团队学员的作业。",
     "review.not_yours": "这不是你的作业。",
@@ -194,6 +195,10 @@ MESSAGES: dict[str, str] = {
     "exam.not_in_attempt": "题目 {id} 不在这份答卷里。",
     "exam.bad_answer": "题目 {id} 的答案无效: {reason}",
     "exam.submitted": "已交卷，得分 {score}。",
+    "exam.submitted_marking": "已交卷。试卷里有问答题，批阅后公布得分。",
+    "exam.timed_out_marking": "考试时间已到，系统已按保存的答案自动交卷；问答题批阅后公布得分。",
+    "exam.submitted_late_marking": ("交卷时已超过考试时间，这次提交的修改没有计入；"
+                                    "已按保存的答案评分，问答题批阅后公布得分。"),
     "exam.submitted_late": "交卷时已超过考试时间，这次提交的修改没有计入；按已保存的答案评分，得分 {score}。",
     "exam.timed_out": "考试时间已到，系统已按保存的答案自动交卷，得分 {score}。",
     "exam.closed_book": "闭卷考试进行中，交卷前不能打开课程、练习和复习。",
@@ -322,7 +327,7 @@ SEGMENT_KIND_LABELS = {
 
 QUESTION_TYPE_LABELS = {
     "single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题", "short": "简答题",
-    "reply": "话术题",
+    "reply": "话术题", "essay": "问答题", "matching": "匹配题", "numerical": "数值题", "description": "说明",
 }
 
 REQUEST_STATUS_LABELS = {
@@ -341,7 +346,7 @@ OUTCOME_TEXT = {
 }
 
 ITEM_KIND_LABELS = {"roleplay": "情景演练", "course_practice": "课程练习", "exam_answer": "考试作答",
-                    "practice": "话术练习", "drill": "一对一演练"}
+                    "exam_essay": "问答题批阅", "practice": "话术练习", "drill": "一对一演练"}
 FLAG_LABELS = {"critical": "严重忌语", "failed": "未达标", "escalated": "升级投诉", "hung_up": "客户挂断"}
 HIT_KIND_LABELS = {"banned": "服务忌语", "group_found": "礼貌用语", "group_missing": "缺少礼貌用语",
                    "point_covered": "要点已答到", "point_missing": "要点未答到"}

@@ -175,7 +175,7 @@ def test_small_rubric_set_loads_and_inherits(root):
     ("id: base\n", "id: Base Rubric\n", "id: Base", "评分表 id 'Base Rubric' 只能包含小写字母、数字、- 和 _"),
     ("name: 测试基准\n", "", "id: base", "缺少字段 'name'"),
     ("id: base\n", "id: base\ndefault_for: hotline\n", "default_for: hotline",
-     "default_for 应为 roleplay / course_practice / exam_answer / practice / drill"),
+     "default_for 应为 roleplay / course_practice / exam_answer / exam_essay / practice / drill"),
     ("  teamwork:\n" + "".join(f"    {r}: 协作{'一二三四五'[r - 1]}级\n" for r in RATINGS), "", "indicators:",
      "缺少能力指标 teamwork 的锚定描述 (不继承其他评分表时须列出模型的全部指标)"),
     ("indicators:\n", "indicators: []\nold_indicators:\n", "indicators: []", "indicators 应为映射"),

@@ -21,8 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..content.questions import Question
+from ..content.questions import ESSAY_LIMIT, Question
 from ..forms import IntegerField
+from .grading import written_length
 
 TEXT_LIMIT = 5000
 TRUE_FALSE = [SelectChoice("true", "正确"), SelectChoice("false", "错误")]
@@ -37,11 +38,33 @@ def field_name(question_id: str) -> str:
     return "q_" + question_id.replace("-", "_")
 
 
+def _optional_index(value: object) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def _within_limit(limit: int):
+    def check(form: FlaskForm, field: TextAreaField) -> None:
+        if field.data and written_length(field.data) > limit:
+            raise ValidationError(f"答案不能超过 {limit} 字 (现有 {written_length(field.data)} 字)")
+    return check
+
+
 def answer_form(questions: list[Question], *, order: dict[str, list[int]] | None = None, **kwargs) -> FlaskForm:
-    """One optional field per question; options may be shown in a shuffled `order` (canonical indices)."""
+    """One optional field per question (a list of selects for a matching question, none for a description);
+    options and a matching question's answers may be shown in a shuffled `order` (canonical indices)."""
     fields = {}
     for question in questions:
         name = field_name(question.id)
+        if question.type == "description":
+            continue
+        if question.type == "matching":
+            indices = (order or {}).get(question.id) or list(range(len(question.choices)))
+            offered = [SelectChoice("", "请选择")] + [SelectChoice(i, question.choices[i]) for i in indices
+                                                      if i < len(question.choices)]
+            items = len(question.items)
+            fields[name] = FieldList(SelectField(choices=offered, coerce=_optional_index, validators=[Optional()]),
+                                     min_entries=items, max_entries=items)
+            continue
         indices = (order or {}).get(question.id) or list(range(len(question.options)))
         choices = [SelectChoice(i, question.options[i].text) for i in indices if i < len(question.options)]
         if question.type == "single":
@@ -53,6 +76,13 @@ def answer_form(questions: list[Question], *, order: dict[str, list[int]] | None
         elif question.type == "fill":
             fields[name] = StringField(question.stem, validators=[
                 Optional(), Length(max=200, message="答案不能超过 200 字")])
+        elif question.type == "numerical":
+            fields[name] = StringField(question.stem, validators=[
+                Optional(), Length(max=100, message="答案不能超过 100 字")])
+        elif question.type == "essay":
+            limit = question.word_limit or ESSAY_LIMIT
+            fields[name] = TextAreaField(question.stem, validators=[
+                Optional(), Length(max=ESSAY_LIMIT, message=f"答案不能超过 {ESSAY_LIMIT} 字"), _within_limit(limit)])
         else:
             fields[name] = TextAreaField(question.stem, validators=[
                 Optional(), Length(max=TEXT_LIMIT, message=f"答案不能超过 {TEXT_LIMIT} 字")])
@@ -64,8 +94,12 @@ def answers_from(form: FlaskForm, questions: list[Question]) -> dict[str, object
     """Answers in the grading code's terms: option indices, booleans or text (None when unanswered)."""
     answers: dict[str, object] = {}
     for question in questions:
+        if question.type == "description":
+            continue
         value = form[field_name(question.id)].data
-        if question.type == "truefalse":
+        if question.type == "matching":
+            value = value if any(v is not None for v in value or []) else None
+        elif question.type == "truefalse":
             value = {"true": True, "false": False}.get(value)
         elif question.type == "multiple":
             value = sorted(value or [])
@@ -79,7 +113,11 @@ def fill_form(form: FlaskForm, questions: list[Question], answers: dict[str, obj
     """Put saved answers back into a form shown with GET (resume where the trainee left off)."""
     for question in questions:
         value = answers.get(question.id)
-        if value is None:
+        if value is None or question.type == "description":
+            continue
+        if question.type == "matching" and isinstance(value, list):
+            for entry, chosen in zip(form[field_name(question.id)].entries, value, strict=False):
+                entry.data = chosen
             continue
         if question.type == "truefalse":
             value = "true" if value else "false"

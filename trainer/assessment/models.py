@@ -9,7 +9,7 @@ from fsrs.card import CardDict
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..content.questions import Option, Question
+from ..content.questions import NumericAnswer, Option, Pair, Question
 from ..extensions import Model
 from ..scoring.keypoints import KeyPoint
 from ..timeutil import utcnow
@@ -48,6 +48,8 @@ class BankQuestion(Model):
         data["options"] = tuple(Option(**o) for o in data.get("options", ()))
         data["answers"] = tuple(data.get("answers", ()))
         data["key_points"] = tuple(KeyPoint.from_dict(p) for p in data.get("key_points", ()))
+        data["pairs"] = tuple(Pair(**p) for p in data.get("pairs", ()))
+        data["numeric"] = tuple(NumericAnswer(**n) for n in data.get("numeric", ()))
         return Question(**data)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import services as accounts
 from ..accounts.models import Team, User
 from ..competency import services as competency
-from ..content.questions import Question
+from ..content.questions import HAND_GRADED, UNANSWERED, Question
 from ..extensions import db, rows_matched
 from ..rules import services as phrase_rules
 from ..timeutil import utcnow
@@ -38,7 +38,9 @@ from .typing import TypingResult, measure
 #: A submission this late after the deadline still counts (the click was in time, the network was not).
 SUBMIT_GRACE = timedelta(seconds=30)
 DAILY_RECALL_LIMIT = 10
-AUTO_GRADED = ("single", "multiple", "truefalse", "fill")
+AUTO_GRADED = ("single", "multiple", "truefalse", "fill", "matching", "numerical")
+#: an attempt with an essay still to be graded (待批阅): its result waits for the grader
+MARKING = "marking"
 
 
 class AssessmentError(Exception):
@@ -88,6 +90,7 @@ def pool(draw: Draw) -> list[str]:
     return list(db.session.scalars(
         select(BankQuestion.id).where(
             BankQuestion.category_id == draw.category, BankQuestion.retired.is_(False),
+            BankQuestion.type.not_in(UNANSWERED),  # a description introduces a fixed paper's questions
             BankQuestion.difficulty >= draw.low, BankQuestion.difficulty <= draw.high,
         ).order_by(BankQuestion.id)
     ))
@@ -202,12 +205,13 @@ def start_attempt(paper: ExamPaper, user: User) -> ExamAttempt:
             ids += rng.sample(drawn, min(draw["count"], len(drawn)))
     if not ids:
         raise AssessmentError("exam.no_questions")
-    if paper.shuffle_questions:
-        rng.shuffle(ids)
     rows = bank_questions(ids)
+    if paper.shuffle_questions:
+        ids = _shuffled(ids, rows, rng)
     order = {}
     for qid in ids:
-        count = len(rows[qid].data.get("options", []))
+        row = rows[qid]
+        count = len(row.question().choices) if row.type == "matching" else len(row.data.get("options", []))
         if count:
             indices = list(range(count))
             if paper.shuffle_options:
@@ -222,6 +226,23 @@ def start_attempt(paper: ExamPaper, user: User) -> ExamAttempt:
     db.session.add(attempt)
     db.session.commit()
     return attempt
+
+
+def _shuffled(ids: list[str], rows: dict[str, BankQuestion], rng: random.Random) -> list[str]:
+    """Questions shuffled within each group a description opens; the descriptions stay at their groups' heads."""
+    groups: list[list[str]] = [[]]
+    for qid in ids:
+        if rows[qid].type in UNANSWERED:
+            groups.append([qid])
+        else:
+            groups[-1].append(qid)
+    shuffled: list[str] = []
+    for group in groups:
+        head = group[:1] if group and rows[group[0]].type in UNANSWERED else []
+        rest = group[len(head):]
+        rng.shuffle(rest)
+        shuffled += head + rest
+    return shuffled
 
 
 def attempt_questions(attempt: ExamAttempt) -> list[Question]:
@@ -292,21 +313,76 @@ def _grade_and_close(attempt: ExamAttempt, *, timed_out: bool) -> bool:
         return False
     db.session.refresh(attempt)
     rules = phrase_rules.rules_in_force()
-    questions = attempt_questions(attempt)
+    questions = [q for q in attempt_questions(attempt) if q.type not in UNANSWERED]
     graded = [(q, grade(q, attempt.answers.get(q.id), rules)) for q in questions]
+    attempt.results = {q.id: {"score": g.score, "correct": g.correct, "detail": g.detail, "pending": g.pending}
+                       for q, g in graded}
+    attempt.submitted_at, attempt.timed_out = utcnow(), timed_out
+    for question, result in graded:
+        if not result.pending:  # an essay enters the recall schedule once it has been graded
+            schedule_recall(attempt.user, question.id, result, source="exam", commit=False)
+    _enqueue_written_answers(attempt, graded)
+    if any(g.pending for _, g in graded):
+        attempt.status, attempt.score, attempt.passed = MARKING, None, None
+    else:
+        _finish(attempt, graded)
+    db.session.commit()
+    return True
+
+
+def _finish(attempt: ExamAttempt, graded: list[tuple[Question, Grade]]) -> None:
+    """Every answer has its mark: the paper's score, pass or fail, and the competency evidence it gives."""
     value = round(100 * sum(g.score for _, g in graded) / len(graded), 1) if graded else 0.0
-    attempt.results = {q.id: {"score": g.score, "correct": g.correct, "detail": g.detail} for q, g in graded}
-    attempt.score, attempt.passed = value, value >= attempt.paper.pass_mark
-    attempt.status, attempt.submitted_at, attempt.timed_out = "submitted", utcnow(), timed_out
+    attempt.score, attempt.passed, attempt.status = value, value >= attempt.paper.pass_mark, "submitted"
     for indicator, indicator_value in indicator_scores(graded).items():
         competency.record_evidence(agent=attempt.user, indicator_id=indicator, value=indicator_value,
                                    source_kind="exam", source_id=str(attempt.id), note=attempt.paper.title,
                                    commit=False)
-    for question, result in graded:
-        schedule_recall(attempt.user, question.id, result, source="exam", commit=False)
-    _enqueue_written_answers(attempt, graded)
-    db.session.commit()
-    return True
+
+
+def _graded_results(attempt: ExamAttempt) -> list[tuple[Question, Grade]]:
+    """The stored results as grades, in the paper's order (descriptions have none)."""
+    graded = []
+    for question in attempt_questions(attempt):
+        stored = attempt.results.get(question.id)
+        if stored is not None:
+            graded.append((question, Grade(stored["score"], stored["correct"], True, stored.get("detail") or {},
+                                           bool(stored.get("pending")))))
+    return graded
+
+
+def mark_essay(attempt_id: int, question_id: str, mark: float, *, by: User, grade_id: int) -> ExamAttempt | None:
+    """A grader's mark (0–100) for one essay answer; the paper is finished once no essay is left to grade.
+
+    A later regrade changes the mark and, when the paper was already finished, its score: the exam
+    evidence is then recorded again, each new record superseding the one in force (never overwritten).
+    The caller (the review room's grade) commits; the grade itself is the audit record.
+    """
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None or question_id not in attempt.results or attempt.status not in (MARKING, "submitted"):
+        return None
+    results = {k: dict(v) for k, v in attempt.results.items()}
+    entry = results[question_id]
+    entry.update(score=round(mark / 100, 4), correct=mark >= attempt.paper.pass_mark, pending=False)
+    entry["detail"] = {**(entry.get("detail") or {}), "marked_by": by.display_name, "grade_id": grade_id}
+    attempt.results = results
+    schedule_recall(attempt.user, question_id, Grade(entry["score"], entry["correct"], True), source="exam",
+                    commit=False)
+    graded = _graded_results(attempt)
+    if any(g.pending for _, g in graded):
+        return attempt
+    if attempt.status == MARKING:
+        _finish(attempt, graded)
+        return attempt
+    value = round(100 * sum(g.score for _, g in graded) / len(graded), 1) if graded else 0.0
+    attempt.score, attempt.passed = value, value >= attempt.paper.pass_mark
+    heads = {e.indicator_id: e for e in competency.evidence_in_force(attempt.user, "exam", str(attempt.id))}
+    for indicator, indicator_value in indicator_scores(graded).items():
+        competency.record_evidence(agent=attempt.user, indicator_id=indicator, value=indicator_value,
+                                   source_kind="exam", source_id=str(attempt.id), recorded_by=by,
+                                   note=f"{attempt.paper.title} · 问答题改分", supersedes=heads.get(indicator),
+                                   commit=False)
+    return attempt
 
 
 def _enqueue_written_answers(attempt: ExamAttempt, graded: list[tuple[Question, Grade]]) -> None:
@@ -315,7 +391,13 @@ def _enqueue_written_answers(attempt: ExamAttempt, graded: list[tuple[Question, 
 
     for question, result in graded:
         answer = attempt.answers.get(question.id)
-        if question.type not in ("short", "reply") or not isinstance(answer, str) or not answer.strip():
+        if question.type not in ("short", "reply", *HAND_GRADED) or not isinstance(answer, str) or not answer.strip():
+            continue
+        if result.pending:  # an essay: always in front of a grader, with no machine score to start from
+            queue.enqueue(kind="exam_essay", source_id=f"{attempt.id}:{question.id}", agent=attempt.user,
+                          title=f"{attempt.paper.title} · {question.stem[:30]}", context=f"paper:{attempt.paper_id}",
+                          auto_score=None, flags=[], indicators=question.indicators, at=attempt.submitted_at,
+                          always=True)
             continue
         report = result.detail.get("report") or {}
         flags = hits.flags_of([hits.Turn(0, "trainee", answer, report)], passed=result.correct)

@@ -101,7 +101,8 @@ def sit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if services.finalise_if_expired(attempt):
         if attempt.timed_out:
-            flash(messages.msg("exam.timed_out", score=attempt.score), "warning")
+            flash(messages.msg("exam.timed_out_marking" if attempt.status == services.MARKING else "exam.timed_out",
+                               score=attempt.score), "warning")
         return redirect(url_for("assessment.attempt_result", attempt_id=attempt.id))
     questions = services.attempt_questions(attempt)
     form = answer_form(questions, order=attempt.option_order, formdata=None)
@@ -141,9 +142,15 @@ def submit(attempt_id: int):
     try:
         services.submit(attempt, answers_from(form, questions))
     except services.AssessmentError as err:
-        flash(_error(err), "warning" if err.key == "exam.submitted_late" else "info")
+        if err.key == "exam.submitted_late" and attempt.status == services.MARKING:
+            flash(messages.msg("exam.submitted_late_marking"), "warning")
+        else:
+            flash(_error(err), "warning" if err.key == "exam.submitted_late" else "info")
     else:
-        flash(messages.msg("exam.submitted", score=attempt.score), "success" if attempt.passed else "warning")
+        if attempt.status == services.MARKING:
+            flash(messages.msg("exam.submitted_marking"), "info")
+        else:
+            flash(messages.msg("exam.submitted", score=attempt.score), "success" if attempt.passed else "warning")
     return redirect(url_for("assessment.attempt_result", attempt_id=attempt.id))
 
 
@@ -156,7 +163,7 @@ def attempt_result(attempt_id: int):
         abort(404)
     if attempt.user_id != current_user.id and not accounts.can_view_agent(current_user, attempt.user):
         abort(403)
-    if attempt.status != "submitted":
+    if attempt.status not in ("submitted", services.MARKING):
         if attempt.user_id == current_user.id:
             return redirect(url_for("assessment.sit", attempt_id=attempt.id))
         abort(404)

@@ -197,6 +197,15 @@ def evidence_for(agent: User, limit: int | None = None) -> list[Evidence]:
     return list(db.session.scalars(query))
 
 
+def evidence_in_force(agent: User, source_kind: str, source_id: str) -> list[Evidence]:
+    """The records one source gave about the agent that no later record supersedes (what a regrade replaces)."""
+    records = list(db.session.scalars(select(Evidence).where(
+        Evidence.agent_id == agent.id, Evidence.source_kind == source_kind, Evidence.source_id == source_id)
+        .order_by(Evidence.id)))
+    superseded = superseded_ids(records)
+    return [r for r in records if r.id not in superseded]
+
+
 def superseded_ids(evidence: Iterable[Evidence]) -> set[int]:
     ids = [e.id for e in evidence]
     if not ids:

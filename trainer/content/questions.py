@@ -24,7 +24,14 @@ from .errors import ContentError, display_path
 from .keypoints import read_key_points
 from .yamlio import YDict, read_yaml
 
-QUESTION_TYPES = ("single", "multiple", "truefalse", "fill", "short", "reply")
+QUESTION_TYPES = ("single", "multiple", "truefalse", "fill", "short", "reply", "essay", "matching", "numerical",
+                  "description")
+#: graded by a person (问答题): the paper waits for the grader before it has a result
+HAND_GRADED = ("essay",)
+#: instruction text placed before a group of questions: shown, never answered or graded
+UNANSWERED = ("description",)
+ESSAY_LIMIT = 5000  # characters, whatever word_limit a question sets below it
+MAX_PAIRS = 12
 BLANK = re.compile(r"_{3,}")
 CATEGORIES_FILE = "categories.yaml"
 
@@ -43,6 +50,37 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Pair:
+    """One item of a matching question (匹配题); an empty `left` is an extra answer that matches nothing."""
+
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class NumericAnswer:
+    """One accepted answer of a numerical question: `value` ± `tolerance`, or the range `low`..`high`."""
+
+    value: float | None = None
+    tolerance: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    weight: float = 100.0  # percent credit, as GIFT's =%50%
+    feedback: str = ""
+
+    def bounds(self) -> tuple[float, float]:
+        if self.value is None:
+            assert self.low is not None and self.high is not None  # the loaders guarantee one form or the other
+            return self.low, self.high
+        return self.value - self.tolerance, self.value + self.tolerance
+
+    def accepts(self, number: float) -> bool:
+        low, high = self.bounds()
+        slack = 1e-9 * max(1.0, abs(low), abs(high))  # 0.1 + 0.2 is 0.3 to a person
+        return low - slack <= number <= high + slack
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -58,7 +96,12 @@ class Question:
     answers: tuple[str, ...] = ()  # fill: accepted answers
     key_points: tuple[KeyPoint, ...] = ()  # short, reply
     pass_ratio: float = 0.6  # short: share of key points needed
-    script: str | None = None  # reply: script type
+    script: str | None = None  # reply (and optionally essay): script type
+    pairs: tuple[Pair, ...] = ()  # matching
+    numeric: tuple[NumericAnswer, ...] = ()  # numerical
+    wrong_feedback: str = ""  # numerical: shown for any answer none of `numeric` accepts (GIFT ~#…)
+    word_limit: int | None = None  # essay: the most characters an answer may have
+    model_answer: str = ""  # essay: shown to the grader only
     path: str = ""
     line: int = 0
 
@@ -67,7 +110,24 @@ class Question:
         data = asdict(self)
         data.pop("path")
         data.pop("line")
+        for key, empty in _LATER_FIELDS.items():  # fields added later: left out when unused, so the
+            if data[key] == empty:  # hashes of the questions written before them do not change
+                data.pop(key)
         return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def items(self) -> tuple[Pair, ...]:
+        """Matching: the pairs to be answered (the extra answers have no left-hand side)."""
+        return tuple(p for p in self.pairs if p.left)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Matching: every right-hand answer once, in the question's own order (what each select offers)."""
+        return tuple(dict.fromkeys(p.right for p in self.pairs))
+
+
+_LATER_FIELDS: dict[str, object] = {"pairs": (), "numeric": (), "wrong_feedback": "", "word_limit": None,
+                                    "model_answer": ""}
 
 
 def stem_key(stem: str) -> str:
@@ -147,6 +207,11 @@ class _TypeFields(TypedDict, total=False):
     key_points: tuple[KeyPoint, ...]
     pass_ratio: float
     script: str | None
+    pairs: tuple[Pair, ...]
+    numeric: tuple[NumericAnswer, ...]
+    wrong_feedback: str
+    word_limit: int | None
+    model_answer: str
 
 
 def _question(
@@ -157,7 +222,8 @@ def _question(
     if item is None:
         return None
     check.only_keys(item, {"id", "type", "category", "difficulty", "indicators", "source", "stem", "explanation",
-                           "title", "options", "answer", "answers", "key_points", "pass_ratio", "script"}, "题目")
+                           "title", "options", "answer", "answers", "key_points", "pass_ratio", "script", "pairs",
+                           "numeric", "wrong_feedback", "word_limit", "model_answer"}, "题目")
     ident = check.slug(item, "id", "题目 id")
     qtype = check.get(item, "type", str)
     if qtype is not None and qtype not in QUESTION_TYPES:
@@ -166,7 +232,8 @@ def _question(
     category = check.get(item, "category", str, required=default_category is None, default=default_category)
     if category is not None and category not in categories:
         check.error(item.line_of("category"), f"未知的题目分类 {category!r}")
-    difficulty = check.get(item, "difficulty", int)
+    described = qtype in UNANSWERED  # a description has text only: no difficulty, indicators or explanation
+    difficulty = check.get(item, "difficulty", int, required=not described, default=1 if described else None)
     if difficulty is not None and not 1 <= difficulty <= 5:
         check.error(item.line_of("difficulty"), "difficulty 应为 1 到 5")
     found_indicators = []
@@ -178,10 +245,10 @@ def _question(
                 check.error(values.line_of(j), f"未知的能力指标 {value!r}")
             else:
                 found_indicators.append(value)
-    else:
+    elif not described:
         check.error(item.line, "缺少字段 'indicators'")
     stem = check.get(item, "stem", str)
-    explanation = check.get(item, "explanation", str)
+    explanation = check.get(item, "explanation", str, required=not described, default="")
     source = check.get(item, "source", str, required=False, default="")
     title = check.get(item, "title", str, required=False, default="")
     before = len(check.errors)
@@ -230,7 +297,22 @@ def _type_fields(
         if stem is not None and len(BLANK.findall(stem)) != 1:
             check.error(item.line_of("stem"), "填空题的题干应恰好有一处空格 ____")
         return {"answers": answers}
+    if qtype == "description":
+        return {}
+    if qtype == "matching":
+        return {"pairs": _pairs(check, item)}
+    if qtype == "numerical":
+        return _numerical(check, item)
     points = read_key_points(check, item, "题目")
+    if qtype == "essay":
+        limit = check.get(item, "word_limit", int, required=False)
+        if limit is not None and not 10 <= limit <= ESSAY_LIMIT:
+            check.error(item.line_of("word_limit"), f"word_limit 应在 10 到 {ESSAY_LIMIT} 字之间")
+        script = check.get(item, "script", str, required=False)
+        if script is not None and scripts is not None and script not in scripts:
+            check.error(item.line_of("script"), f"未知的话术类型 {script!r}")
+        return {"key_points": points, "word_limit": limit, "script": script,
+                "model_answer": check.get(item, "model_answer", str, required=False, default="")}
     ratio = check.number(item, "pass_ratio", low=0.1, high=1.0, required=False, default=0.6)
     if qtype == "short":
         if not points:
@@ -240,6 +322,59 @@ def _type_fields(
     if script is not None and scripts is not None and script not in scripts:
         check.error(item.line_of("script"), f"未知的话术类型 {script!r}")
     return {"key_points": points, "script": script, "pass_ratio": ratio}
+
+
+def _pairs(check: FileCheck, item: YDict) -> tuple[Pair, ...]:
+    """`pairs: [{left, right}]`; an item without `left` is an extra answer that matches nothing."""
+    items = check.sequence(item.get("pairs"), item.line_of("pairs"), "pairs")
+    pairs = []
+    for i, raw in enumerate(items):
+        pair = check.mapping(raw, items.line_of(i), "匹配项")
+        if pair is None:
+            continue
+        check.only_keys(pair, {"left", "right"}, "匹配项")
+        left = check.get(pair, "left", str, required=False, default="")
+        right = check.get(pair, "right", str)
+        if right is not None and left is not None:
+            pairs.append(Pair(left, right))
+    lefts = [p.left for p in pairs if p.left]
+    if not 2 <= len(lefts) <= MAX_PAIRS:
+        check.error(item.line_of("pairs"), f"匹配题应有 2 到 {MAX_PAIRS} 组配对 (现有 {len(lefts)} 组)")
+    elif len(set(lefts)) != len(lefts):
+        check.error(item.line_of("pairs"), "匹配题的左侧项目重复")
+    return tuple(pairs)
+
+
+def _numerical(check: FileCheck, item: YDict) -> _TypeFields:
+    """`numeric: [{value, tolerance?} | {low, high}, weight?, feedback?]` and an optional wrong_feedback."""
+    items = check.sequence(item.get("numeric"), item.line_of("numeric"), "numeric")
+    answers = []
+    for i, raw in enumerate(items):
+        entry = check.mapping(raw, items.line_of(i), "数值答案")
+        if entry is None:
+            continue
+        check.only_keys(entry, {"value", "tolerance", "low", "high", "weight", "feedback"}, "数值答案")
+        weight = check.number(entry, "weight", low=-100, high=100, required=False, default=100.0)
+        feedback = check.get(entry, "feedback", str, required=False, default="")
+        if "value" in entry:
+            value = check.number(entry, "value", low=-1e15, high=1e15)
+            tolerance = check.number(entry, "tolerance", low=0, high=1e15, required=False, default=0.0)
+            if value is not None:
+                answers.append(NumericAnswer(value=value, tolerance=tolerance, weight=weight, feedback=feedback))
+        else:
+            low = check.number(entry, "low", low=-1e15, high=1e15)
+            high = check.number(entry, "high", low=-1e15, high=1e15)
+            if low is not None and high is not None:
+                if low > high:
+                    check.error(entry.line, f"数值范围的下限 {low:g} 大于上限 {high:g}")
+                else:
+                    answers.append(NumericAnswer(low=low, high=high, weight=weight, feedback=feedback))
+    if items and not any(a.weight >= 100 for a in answers) and len(answers) == len(items):
+        check.error(item.line_of("numeric"), "数值题至少要有一个满分 (weight: 100) 的答案")
+    elif not items:
+        check.error(item.line_of("numeric"), "数值题至少需要一个答案")
+    return {"numeric": tuple(answers),
+            "wrong_feedback": check.get(item, "wrong_feedback", str, required=False, default="")}
 
 
 def load_bank(

@@ -19,7 +19,7 @@ from .check import FileCheck
 from .errors import ContentError, display_path
 from .yamlio import YDict, read_yaml
 
-ITEM_KINDS = ("roleplay", "course_practice", "exam_answer", "practice", "drill")
+ITEM_KINDS = ("roleplay", "course_practice", "exam_answer", "exam_essay", "practice", "drill")
 RATINGS = (1, 2, 3, 4, 5)
 _KEYS = {"id", "name", "description", "default_for", "extends", "scale", "indicators"}
 

@@ -41,6 +41,7 @@ class _GradeBase(FlaskForm):
     override_reason = TextAreaField("改分理由", validators=[Optional(), _LONG])
 
     indicators: tuple[str, ...] = ()
+    mark_required: bool = False
     hit_numbers: tuple[int, ...] = ()
     positions: tuple[int, ...] = ()
 
@@ -48,6 +49,8 @@ class _GradeBase(FlaskForm):
         from wtforms.validators import ValidationError
 
         score = getattr(self, "override_score", None)
+        if self.mark_required:  # an essay's mark is the grade itself, not a correction of the machine
+            return
         if score is not None and score.data is not None and not (field.data or "").strip():
             raise ValidationError("修改系统评分必须写明理由")
 
@@ -64,9 +67,15 @@ class _GradeBase(FlaskForm):
 
 
 def grade_form(indicators: Iterable[str], hits: Iterable[Hit], positions: Iterable[int], *, with_override: bool = True,
-               **kwargs) -> _GradeBase:
+               mark_required: bool = False, **kwargs) -> _GradeBase:
+    """`mark_required`: an essay, graded with a mark 0–100 (the override field, required, no reason needed)."""
     indicators, hits, positions = tuple(indicators), tuple(hits), tuple(positions)
-    fields: dict = {"indicators": indicators, "hit_numbers": tuple(h.n for h in hits), "positions": positions}
+    fields: dict = {"indicators": indicators, "hit_numbers": tuple(h.n for h in hits), "positions": positions,
+                    "mark_required": mark_required}
+    if mark_required:
+        fields["override_score"] = FloatField("得分 (0–100)", validators=[
+            InputRequired("问答题需要给出得分"), NumberRange(min=0, max=100, message="得分必须在 0–100 之间")])
+        fields["override_reason"] = TextAreaField("评分说明 (可选)", validators=[Optional(), _LONG])
     for indicator in indicators:
         fields[rating_name(indicator)] = SelectField(indicator, choices=RATING_CHOICES, validators=[Optional()])
     for hit in hits:

@@ -99,7 +99,7 @@ def validate(item: ReviewItem, data: GradeInput, hits: list[Hit], *, positions: 
         if not isinstance(data.override_score, int | float) or not math.isfinite(data.override_score) or not (
                 0 <= data.override_score <= 100):
             raise ServiceError("review.bad_override")
-        if not data.override_reason.strip():
+        if not data.override_reason.strip() and item.kind != "exam_essay":  # an essay's mark is not an override
             raise ServiceError("review.override_reason")
         if len(data.override_reason) > limit:
             raise ServiceError("review.comment_too_long", limit=limit)
@@ -112,6 +112,8 @@ def validate(item: ReviewItem, data: GradeInput, hits: list[Hit], *, positions: 
         if len(note) > 500:
             raise ServiceError("review.comment_too_long", limit=500)
         seen.add(number)
+    if item.kind == "exam_essay" and data.override_score is None:
+        raise ServiceError("review.essay_mark")
     if not any(v is not None for v in data.ratings.values()) and data.override_score is None:
         raise ServiceError("review.empty_grade")
 
@@ -194,6 +196,8 @@ def grade_item(item: ReviewItem, grader: User, data: GradeInput, *, origin: str 
         if calibration_id is None:
             _write_evidence(item, grade, data, rubric, content.evidence_source, grader)
             item.grade_id, item.graded_at = grade.id, grade.created_at
+            if item.kind == "exam_essay" and data.override_score is not None:
+                _mark_essay(item, float(data.override_score), grader, grade.id)
         _audit(item, grade, previous, data, hits, grader)
         db.session.flush()
     except IntegrityError:
@@ -203,6 +207,15 @@ def grade_item(item: ReviewItem, grader: User, data: GradeInput, *, origin: str 
     if commit:
         db.session.commit()
     return grade
+
+
+def _mark_essay(item: ReviewItem, mark: float, grader: User, grade_id: int) -> None:
+    """The grader's mark goes back to the exam it came from (the review room's only write to another room)."""
+    from ..assessment import services as assessment
+
+    attempt_id, _, question_id = item.source_id.partition(":")
+    if attempt_id.isdigit():
+        assessment.mark_essay(int(attempt_id), question_id, mark, by=grader, grade_id=grade_id)
 
 
 def _audit(item: ReviewItem, grade: ReviewGrade, previous: ReviewGrade | None, data: GradeInput, hits: list[Hit],

@@ -20,7 +20,7 @@ from ..timeutil import utcnow
 
 #: what can be graded: a finished role-play, a course's practice reply, an exam's short-answer or scripted
 #: reply, a free practice reply, a one-to-one drill
-ITEM_KINDS = ("roleplay", "course_practice", "exam_answer", "practice", "drill")
+ITEM_KINDS = ("roleplay", "course_practice", "exam_answer", "exam_essay", "practice", "drill")
 
 
 class Rubric(Model):

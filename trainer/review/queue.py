@@ -46,8 +46,9 @@ def rubric_for(kind: str, named: str | None = None) -> str | None:
 
 def enqueue(*, kind: str, source_id: object, agent: User, title: str, context: str = "",
             auto_score: float | None, flags: list[str], indicators: list[str] | tuple[str, ...],
-            rubric: str | None = None, at: datetime | None = None) -> ReviewItem:
-    """Record a gradable item (idempotent per source); the caller commits."""
+            rubric: str | None = None, at: datetime | None = None, always: bool = False) -> ReviewItem:
+    """Record a gradable item (idempotent per source); the caller commits. `always`: work only a person can
+    grade (an essay) is queued whatever the sample says."""
     if kind not in ITEM_KINDS:
         raise ValueError(f"unknown item kind {kind!r}")
     source = str(source_id)
@@ -58,7 +59,7 @@ def enqueue(*, kind: str, source_id: object, agent: User, title: str, context: s
     item = ReviewItem(
         kind=kind, source_id=source, agent_id=agent.id, title=title[:200], context=context[:120],
         created_at=at or utcnow(), auto_score=auto_score, flags=list(flags), flagged=bool(flags),
-        queued=bool(flags) or sampled(kind, source, rate), indicators=list(dict.fromkeys(indicators)),
+        queued=always or bool(flags) or sampled(kind, source, rate), indicators=list(dict.fromkeys(indicators)),
         rubric_id=rubric_for(kind, rubric),
     )
     db.session.add(item)

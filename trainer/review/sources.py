@@ -69,6 +69,20 @@ def _exam_answer(item: ReviewItem) -> ItemContent:
                        notes=[f"试卷《{attempt.paper.title}》的一道题；考试的自动证据按整份试卷计算，评分会另外记入。"])
 
 
+def _exam_essay(item: ReviewItem) -> ItemContent:
+    """An essay: the answer with the phrase report as a hint, and for the grader the model answer and limits."""
+    content = _exam_answer(item)
+    question = db.session.get(BankQuestion, item.source_id.partition(":")[2])
+    if question is None or not content.turns:
+        return content
+    notes = [f"试卷《{item.title.split(' · ')[0]}》的问答题：得分由批阅人给出，全部问答题批阅后考生才能看到总分。"]
+    if question.data.get("word_limit"):
+        notes.append(f"字数上限 {question.data['word_limit']} 字。")
+    if question.data.get("model_answer"):
+        notes.append(f"参考答案（仅批阅人可见）：{question.data['model_answer']}")
+    return ItemContent(content.turns, prompt=content.prompt, script=content.script, notes=notes)
+
+
 def _drill(item: ReviewItem) -> ItemContent:
     drill = db.session.get(DrillSession, int(item.source_id))
     if drill is None:
@@ -79,7 +93,7 @@ def _drill(item: ReviewItem) -> ItemContent:
 
 
 _LOADERS = {"roleplay": _roleplay, "practice": _practice, "course_practice": _practice, "exam_answer": _exam_answer,
-            "drill": _drill}
+            "exam_essay": _exam_essay, "drill": _drill}
 
 
 def content_of(item: ReviewItem) -> ItemContent:

@@ -87,7 +87,7 @@ def _item_page(item: ReviewItem, *, form=None, dispute_form=None, decision_form=
     staff = grading.can_grade(current_user, item)
     positions = [t.position for t in content.turns if t.role == "trainee"]
     if staff and form is None:
-        form = grade_form(item.indicators, hits, positions, formdata=None)
+        form = grade_form(item.indicators, hits, positions, mark_required=item.kind == "exam_essay", formdata=None)
     grade = item.grade
     own = current_user.id == item.agent_id
     if own and dispute_form is None and grade is not None:
@@ -127,7 +127,8 @@ def grade(item_id: int):
         abort(403, messages.msg("review.not_allowed"))
     content = content_of(target)
     hits = grading.item_hits(target, content)
-    form = grade_form(target.indicators, hits, [t.position for t in content.turns if t.role == "trainee"])
+    form = grade_form(target.indicators, hits, [t.position for t in content.turns if t.role == "trainee"],
+                      mark_required=target.kind == "exam_essay")
     if not form.validate_on_submit():
         return _item_page(target, form=form, status=400)
     regrade = target.grade is not None

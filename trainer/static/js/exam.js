@@ -16,8 +16,12 @@
       var id = set.id.replace(/^question-/, "");
       var boxes = set.querySelectorAll("input[type=checkbox]");
       var radios = set.querySelectorAll("input[type=radio]");
+      var selects = set.querySelectorAll("select");
       var text = set.querySelector("input[type=text], input:not([type]), textarea");
-      if (boxes.length) {
+      if (selects.length) {  // a matching question: one chosen answer (or none) per item
+        var values = Array.prototype.map.call(selects, function (s) { return s.value === "" ? null : Number(s.value); });
+        result[id] = values.some(function (v) { return v !== null; }) ? values : null;
+      } else if (boxes.length) {
         result[id] = Array.prototype.filter.call(boxes, function (b) { return b.checked; })
           .map(function (b) { return Number(b.value); });
       } else if (radios.length) {
