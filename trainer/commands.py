@@ -68,7 +68,7 @@ def content_sync(root: str | None) -> None:
 # --- questions ---------------------------------------------------------------------------------------
 
 
-@click.group("questions", help="题库与 Moodle GIFT 文件互通。")
+@click.group("questions", help="题库与 Moodle GIFT 文件、Excel 模板互通。")
 def questions_group() -> None:
     pass
 
@@ -146,6 +146,77 @@ def questions_export(category: str | None, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def _content_first() -> None:
+    """A fresh database has no categories for imported questions to go in: load the checked-in content first."""
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from .assessment.models import QuestionCategory
+    from .extensions import db
+    from .sync import sync_content
+
+    if db.session.scalar(select(func.count()).select_from(QuestionCategory)):
+        return
+    root = Path(current_app.config["CONTENT_ROOT"])
+    click.echo(f"the database has no content yet: loading it from {root} first (trainer content sync)")
+    try:
+        sync_content(load_content(root))
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo("fix the content above, run `trainer content sync`, then import again", err=True)
+        sys.exit(1)
+
+
+@questions_group.command("import-xlsx")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def questions_import_xlsx(path: str) -> None:
+    """Import an Excel workbook in the template's layout; any bad row refuses the whole file (every row listed)."""
+    from pathlib import Path
+
+    from .assessment.xlsx_import import XlsxRefused, import_xlsx
+    from .content.xlsx_bank import MAX_ROWS
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        click.echo(f"{path}: cannot read the file ({exc.strerror})", err=True)
+        sys.exit(1)
+    _content_first()
+    try:
+        report = import_xlsx(data, source=Path(path).name,
+                             max_rows=int(current_app.config.get("XLSX_MAX_QUESTIONS", MAX_ROWS)))
+    except XlsxRefused as exc:
+        for error in exc.errors:
+            click.echo(f"{path}: {error}")
+        click.echo("import refused: nothing was stored", err=True)
+        sys.exit(1)
+    click.echo(report.summary)
+
+
+@questions_group.command("export-xlsx")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--category", default=None, help="只导出这个分类")
+@with_appcontext
+def questions_export_xlsx(out: str, category: str | None) -> None:
+    """Write the question bank (or one category) as an Excel workbook in the import template's layout."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from .assessment.models import QuestionCategory
+    from .assessment.xlsx_import import export_xlsx
+    from .extensions import db
+
+    if category is not None and db.session.get(QuestionCategory, category) is None:
+        known = ", ".join(db.session.scalars(select(QuestionCategory.id).order_by(QuestionCategory.id)))
+        raise click.BadParameter(f"unknown category {category!r}; known: {known}", param_hint="--category")
+    Path(out).write_bytes(export_xlsx(category))
+    click.echo(f"wrote {out}")
 
 
 # --- users -------------------------------------------------------------------------------------------

@@ -230,6 +230,8 @@ MESSAGES: dict[str, str] = {
     "gift.not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 后重新上传。",
     "gift.unreadable": "无法解析这个 GIFT 文件（第 {line} 行: {reason}），没有导入任何题目。",
     "gift.imported": "导入完成：导入 {imported} 道题，跳过 {skipped} 道。",
+    "xlsx.imported": "导入完成：新增 {imported} 道题，更新 {updated} 道。",
+    "xlsx.refused": "没有导入任何题目：文件里有 {count} 处问题（见下方列表）。改好后请重新上传整个文件。",
     # scoring interface errors (CLI and API)
     "score.bad_json": "这一行不是有效的 JSON 对象。",
     "score.not_utf8": "这一行不是 UTF-8 编码。",
@@ -366,7 +368,7 @@ ADMIN_AUDIT_LABELS = {
     "user_create": "创建用户", "user_update": "修改用户", "user_disable": "停用账号", "user_enable": "启用账号",
     "password_reset": "重置密码", "password_change": "本人修改密码", "token_issue": "签发 API 令牌",
     "token_revoke": "撤销 API 令牌", "team_create": "创建团队", "team_update": "修改团队",
-    "content_sync": "同步内容", "gift_import": "导入 GIFT 题目",
+    "content_sync": "同步内容", "gift_import": "导入 GIFT 题目", "xlsx_import": "导入 Excel 题目",
 }
 ADMIN_AUDIT_FIELD_LABELS = {
     "username": "用户名", "display_name": "姓名", "role": "角色", "team": "所属团队", "grade": "职级",

@@ -176,7 +176,7 @@ def _sync_questions(content: ContentSet, report: SyncReport) -> None:
             updated += 1
     retired = 0
     for ident, stored in existing.items():
-        if ident not in content.questions and not stored.retired and not stored.source_path.startswith(GIFT_SOURCE):
+        if ident not in content.questions and not stored.retired and not stored.source_path.startswith(IMPORTED):
             stored.retired = True
             retired += 1
     if added or updated or retired:
@@ -184,6 +184,9 @@ def _sync_questions(content: ContentSet, report: SyncReport) -> None:
 
 
 GIFT_SOURCE = "gift:"  # questions imported from Moodle GIFT live only in the database
+XLSX_SOURCE = "xlsx:"  # so do questions imported from an Excel workbook (trainer/assessment/xlsx_import.py)
+#: the source_path prefixes of imported questions: the YAML bank does not hold them, so sync never retires them
+IMPORTED = (GIFT_SOURCE, XLSX_SOURCE)
 
 
 def _sync_courses(content: ContentSet, report: SyncReport) -> None:

@@ -1,11 +1,15 @@
-"""The Moodle GIFT parser and writer, one syntax feature at a time, and a round trip of the real bank."""
+"""The Moodle GIFT parser and writer, one syntax feature at a time, and a round trip of the real bank.
+
+tests/unit/test_gift_moodle.py has one test per rule of Moodle's own reading and the exact round trip.
+"""
 
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, repository_content
-from trainer.content.gift import GiftOption, GiftUnreadable, parse_gift, question_to_gift, to_gift
+from trainer.content.gift import META, GiftOption, GiftUnreadable, parse_gift, question_to_gift, to_gift
+from trainer.content.questions import NumericAnswer
 
 
 def only(text: str):
@@ -42,7 +46,7 @@ def test_multiple_choice_weights_must_add_up():
     assert "100%" in skipped("哪些？ {~%50%a ~%20%b ~c}")
 
 
-@pytest.mark.parametrize(("block", "answer"), [("T", True), ("TRUE", True), ("F", False), ("false", False),
+@pytest.mark.parametrize(("block", "answer"), [("T", True), ("TRUE", True), ("F", False), ("FALSE", False),
                                                 ("T#对#错", True), ("F####解析", False)])
 def test_true_false(block, answer):
     item = only(f"可以摔电话。 {{{block}}}")
@@ -64,17 +68,18 @@ def test_missing_word_multiple_choice():
     assert item.type == "single" and item.stem.count("____") == 1
 
 
-@pytest.mark.parametrize(("block", "answers"), [
-    ("#3", ("3",)), ("#2.5", ("2.5",)), ("#30:0", ("30",)), ("#30:1", ("29", "30", "31")),
-    ("#1..3", ("1", "2", "3")), ("#=24:0 =%50%25:0", ("24",)),
+@pytest.mark.parametrize(("block", "numeric"), [
+    ("#3", (NumericAnswer(3),)), ("#2.5", (NumericAnswer(2.5),)), ("#30:0", (NumericAnswer(30),)),
+    ("#30:1", (NumericAnswer(30, 1),)), ("#1..3", (NumericAnswer(low=1, high=3),)),
+    ("#=24:0 =%50%25:0", (NumericAnswer(24), NumericAnswer(25, weight=50))),
 ])
-def test_numerical_questions_map_to_fill_in_when_they_can(block, answers):
+def test_numerical_questions_keep_their_numbers(block, numeric):
     item = only(f"回访应在多少小时内完成？ {{{block}}}")
-    assert item.type == "fill" and item.answers == answers
+    assert item.type == "numerical" and item.numeric == numeric and item.answers == ()
 
 
-def test_numerical_tolerance_that_does_not_map_is_skipped_with_its_reason():
-    assert "误差范围" in skipped("圆周率？ {#3.14:0.01}")
+def test_numerical_tolerance_that_no_short_list_holds_is_kept():
+    assert only("圆周率？ {#3.14:0.01}").numeric == (NumericAnswer(3.14, 0.01),)
 
 
 def test_categories_titles_comments_and_line_numbers():
@@ -103,19 +108,29 @@ def test_markdown_and_plain_formats_keep_their_text():
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("::e:: 写一篇心得 {}", "essay"),
-    ("::m:: 配对 {=喂 -> 您好 =不知道 -> 我帮您查一下}", "matching"),
-    ("只是一段说明文字。", "description"),
+    ("::m:: 配对 {=喂 -> 您好}", "配对"),
+    ("::n:: 几分钟？ {#十}", "不是数字"),
+    ("::t:: 几分钟？ {#10:-1}", "不能小于 0"),
     ("::u:: 缺右括号 {=a ~b", "}"),
-    ("::x:: 开头不对 {abc =a ~b}", "="),
-    ("::two:: 两个正确 {=a =b ~c}", "只能有一个"),
+    ("::c:: 两个答案部分 {T} 和 {F}", "cloze"),
 ])
 def test_unsupported_or_broken_questions_are_skipped_by_line(text, reason):
     assert reason in skipped(text)
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    ("::e:: 写一篇心得 {}", "essay"),
+    ("::m:: 配对 {=喂 -> 您好 =不知道 -> 我帮您查一下}", "matching"),
+    ("只是一段说明文字。", "description"),
+    ("::x:: 开头没有记号 {abc =a ~b}", "single"),
+    ("::two:: 两个正确 {=a =b ~c}", "single"),
+])
+def test_questions_once_skipped_are_now_read_as_moodle_reads_them(text, kind):
+    assert only(text).type == kind
+
+
 def test_skips_carry_line_and_title():
-    result = parse_gift("::ok:: 题 {T}\n\n\n::e:: 写作 {}\n")
+    result = parse_gift("::ok:: 题 {T}\n\n\n::e:: 写作 {#多少}\n")
     assert [(s.line, s.title) for s in result.skipped] == [(4, "e")]
 
 
@@ -136,22 +151,25 @@ def bank():
     return content
 
 
-def test_the_whole_bank_round_trips_through_gift(bank):
+def test_the_whole_bank_reads_right_in_moodle_without_our_comment_lines(bank):
+    """What Moodle sees of our export (the @trainer lines are comments to it) is each question itself."""
     text = to_gift(bank.questions.values(), category_names={c.id: c.name for c in bank.categories})
-    result = parse_gift(text)
+    moodle = "\n".join(line for line in text.split("\n") if not line.startswith(META))
+    result = parse_gift(moodle)
+    assert result.skipped == []
     back = {item.title: item for item in result.items}
+    assert set(back) == set(bank.questions)
     for question in bank.questions.values():
-        if question.type in ("short", "reply"):  # exported as essays, which come back as skips
-            assert question.id not in back
-            continue
         item = back[question.id]
-        assert item.type == question.type, question.id
-        assert item.stem == question.stem.strip() or question.type == "fill", question.id
+        assert item.meta == {}
+        assert item.type == ("essay" if question.type in ("short", "reply") else question.type), question.id
+        assert item.stem == question.stem.strip(), question.id
+        assert item.general_feedback == question.explanation, question.id
         if question.type == "truefalse":
             assert item.answer == question.answer
         elif question.type == "fill":
-            assert set(item.answers) == set(question.answers)
-        else:
+            assert item.answers == question.answers
+        elif question.type in ("single", "multiple"):
             assert [o.text for o in item.options] == [o.text for o in question.options]
             assert [o.weight > 0 for o in item.options] == [o.correct for o in question.options]
         assert item.category.endswith(next(c.name for c in bank.categories if c.id == question.category))

@@ -3,7 +3,7 @@
 import pytest
 
 from trainer.content.gift import GiftUnreadable, _choice_lines, parse_gift, question_to_gift, to_gift
-from trainer.content.questions import Option, Question
+from trainer.content.questions import NumericAnswer, Option, Question
 from trainer.scoring.keypoints import KeyPoint
 
 
@@ -31,6 +31,13 @@ def answers(block):
     return result.items[0].answers
 
 
+def numbers(block):
+    result = parse_gift(f"回访应在多少小时内完成？ {{{block}}}\n\n::ok:: 填充题 {{T}}")
+    assert not result.skipped, result.skipped
+    assert result.items[0].type == "numerical"
+    return result.items[0].numeric
+
+
 def reason(block):
     result = parse_gift(f"回访应在多少小时内完成？ {{{block}}}\n\n::ok:: 填充题 {{T}}")
     (skip,) = result.skipped
@@ -48,18 +55,19 @@ def test_rule_html_drops_script_and_style_content_but_keeps_the_words_around_the
 @pytest.mark.parametrize(
     ("block", "expected"),
     [
-        ("#=%100%24:0 =%50%25:0", ("24",)),  # 100 % is full credit
-        ("#=%50%25:0 =24:0", ("24",)),  # a partial-credit answer first does not end the list
-        ("#30:0#说得对", ("30",)),  # feedback after # is not part of the number
-        ("#=3 =10..11", ("3", "10", "11")),  # every full-credit entry adds its answers
-        ("#0..20", tuple(str(n) for n in range(21))),  # up to 21 whole numbers
-        ("#1e15", ("1000000000000000",)),  # 16 digits are still a number a person types
-        ("#0.0000001", ("0.0000001",)),  # written out, never as 1E-7
-        ("#-0", ("0",)),
+        ("#=%100%24:0 =%50%25:0", (NumericAnswer(24), NumericAnswer(25, weight=50))),  # 100 % is full credit
+        ("#=%50%25:0 =24:0", (NumericAnswer(25, weight=50), NumericAnswer(24))),  # a partial one first ends nothing
+        ("#30:0#说得对", (NumericAnswer(30, feedback="说得对"),)),  # feedback after # is not part of the number
+        ("#=3 =10..11", (NumericAnswer(3), NumericAnswer(low=10, high=11))),  # every entry is an answer
+        ("#0..20", (NumericAnswer(low=0, high=20),)),  # a range stays a range, however many numbers it holds
+        ("#1..2.5", (NumericAnswer(low=1, high=2.5),)),
+        ("#1e15", (NumericAnswer(1e15),)),  # 16 digits are still a number a person types
+        ("#0.0000001", (NumericAnswer(1e-7),)),
+        ("#-0", (NumericAnswer(0),)),
     ],
 )
-def test_rule_numerical_answers_become_the_fill_in_answers_a_person_types(block, expected):
-    assert answers(block) == expected
+def test_rule_numerical_answers_keep_their_numbers_credit_and_feedback(block, expected):
+    assert numbers(block) == expected
 
 
 @pytest.mark.parametrize(
@@ -73,11 +81,13 @@ def test_rule_numerical_answers_become_the_fill_in_answers_a_person_types(block,
         ("#1234567890123456789012", "数值题的答案“12345678901234567890”太大或太小"),
         ("#inf", "数值题的答案“inf”太大或太小"),
         ("#=%50%3", "数值题没有满分答案"),
-        ("#1..2.5", "数值题的误差范围 1…2.5 不能换成几个可接受的答案，本平台暂不支持"),
-        ("#0..21", "数值题的误差范围 0…21 不能换成几个可接受的答案，本平台暂不支持"),  # 22 numbers are too many
+        ("#2.5..1", "数值范围的下限 2.5 大于上限 1"),
+        ("#30:-0.5", "数值题的误差 -0.5 不能小于 0"),
+        ("#1_000", "数值题的答案“1_000”不是数字"),  # Python would read it, Moodle does not
+        ("#~#只有答错的反馈", "数值题没有答案"),
     ],
 )
-def test_rule_a_numerical_question_that_cannot_be_a_fill_in_is_skipped_with_its_reason(block, expected):
+def test_rule_a_malformed_numerical_question_is_skipped_with_its_reason(block, expected):
     assert reason(block) == expected
 
 
@@ -176,11 +186,11 @@ def test_rule_an_answer_mark_is_escaped_by_an_odd_number_of_backslashes(block, e
 
 
 def test_rule_a_backslash_at_the_start_of_the_answers_escapes_the_mark():
-    assert reason("\\=甲 =乙") == "答案部分开头的“\\=甲”既不是 = 也不是 ~"
+    assert answers("\\=甲 =乙") == ("=甲", "乙")  # the escaped = is text of the first answer
 
 
 def test_rule_a_numerical_answer_is_read_from_its_first_100_characters():
-    assert answers("#" + "0" * 99 + "12") == ("1",)
+    assert numbers("#" + "0" * 99 + "12") == (NumericAnswer(1),)
 
 
 @pytest.mark.parametrize(
@@ -200,24 +210,39 @@ def test_rule_question_text_is_stored_as_plain_text_by_its_format(source, stem):
     assert item.stem == stem
 
 
+def meta(kind: str, indicators: str = '"communication"', *, explanation: bool = False, rest: str = "") -> str:
+    """The @trainer line `question(...)` gets: every form field, plus an empty explanation when asked."""
+    fields = ', "explanation": ""' if explanation else ""
+    return (f'// @trainer {{"id": "q1", "type": "{kind}", "category": "basics", "difficulty": 1, '
+            f'"indicators": [{indicators}], "source": "", "title": ""{fields}{rest}}}')
+
+
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
         ({"type_": "truefalse", "answer": True, "explanation": "解释", "indicators": ("a", "b")},
-         "// truefalse · 难度 1 · a, b\n::q1::题 {TRUE\n\t####解释}"),
-        ({"type_": "truefalse", "answer": False}, "// truefalse · 难度 1 · communication\n::q1::题 {FALSE}"),
+         "// truefalse · 难度 1 · a, b\n" + meta("truefalse", '"a", "b"') + "\n::q1::题 {TRUE\n\t####解释}"),
+        ({"type_": "truefalse", "answer": False},
+         "// truefalse · 难度 1 · communication\n" + meta("truefalse", explanation=True) + "\n::q1::题 {FALSE}"),
         ({"type_": "single", "options": (Option("对", True), Option("错", False))},
-         "// single · 难度 1 · communication\n::q1::题 {\n\t=对\n\t~错\n}"),
+         "// single · 难度 1 · communication\n" + meta("single", explanation=True) + "\n::q1::题 {\n\t=对\n\t~错\n}"),
         ({"type_": "fill", "answers": ("24", "廿四"), "stem": "回访在 ____ 小时内完成"},
-         "// fill · 难度 1 · communication\n::q1::回访在 {=24 =廿四} 小时内完成"),
-        ({"type_": "fill", "answers": ("甲",), "stem": "先 ____ 后 ____ 完"},
-         "// fill · 难度 1 · communication\n::q1::先 {=甲} 后 ____ 完"),  # only the first blank is the answer
+         "// fill · 难度 1 · communication\n" + meta("fill", explanation=True)
+         + "\n::q1::回访在 {=24 =廿四} 小时内完成"),
+        ({"type_": "fill", "answers": ("甲",), "stem": "先 ____ 后 ____ 完"},  # only the first blank is the answer
+         "// fill · 难度 1 · communication\n" + meta("fill", explanation=True) + "\n::q1::先 {=甲} 后 ____ 完"),
         ({"type_": "fill", "answers": ("甲",), "stem": "没有空格"},
-         "// fill · 难度 1 · communication\n::q1::没有空格 {=甲}"),
+         "// fill · 难度 1 · communication\n" + meta("fill", explanation=True) + "\n::q1::没有空格 {=甲}"),
         ({"type_": "short",
           "key_points": (KeyPoint("k1", "致歉", ("抱歉", "对不起")), KeyPoint("k2", "说明", ("原因",)))},
-         "// short · 难度 1 · communication\n// 评分要点: 致歉（抱歉 / 对不起）；说明（原因）\n::q1::题 {}"),
+         "// short · 难度 1 · communication\n// 评分要点: 致歉（抱歉 / 对不起）；说明（原因）\n"
+         + meta("short", explanation=True, rest=', "key_points": [{"id": "k1", "label": "致歉", "phrases": ["抱歉", '
+                '"对不起"], "act": null, "needs": null}, {"id": "k2", "label": "说明", "phrases": ["原因"], '
+                '"act": null, "needs": null}]') + "\n::q1::题 {}"),
     ],
 )
 def test_rule_a_question_is_written_as_gift_with_its_comments(fields, expected):
+    """People read the comment lines; the @trainer line always names what an upload form would otherwise
+    supply, and adds a field only where the Moodle reading would not give it back (here: no explanation)."""
     assert question_to_gift(question(**fields)) == expected
+

@@ -242,14 +242,14 @@ def test_gift_import_is_recorded(admin, runner):
     assert _upload(client, SAMPLE_GIFT.read_bytes(), "sample.gift").status_code == 200
     record = _only(mark, "gift_import")
     assert (record.actor_id, record.target) == (me.id, "gift:sample.gift")
-    assert record.after == {"source": "sample.gift", "category": "imported", "imported": 6, "updated": 0,
+    assert record.after == {"source": "sample.gift", "category": "imported", "imported": 12, "updated": 0,
                             "skipped": 2}
     mark = _last_id()
     assert _upload(client, "::a:: 缺右括号 {=对 ~错".encode()).status_code == 400
     assert _since(mark) == []  # nothing imported, nothing recorded
     assert runner.invoke(args=["questions", "import", str(SAMPLE_GIFT)]).exit_code == 0
     record = _only(mark, "gift_import")
-    assert record.actor_id is None and record.after["updated"] == 6
+    assert record.actor_id is None and record.after["updated"] == 12
 
 
 # --- never edited ----------------------------------------------------------------------------------------

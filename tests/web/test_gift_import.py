@@ -1,13 +1,15 @@
 """Moodle GIFT in and out: `trainer questions import/export` and the admin upload page, with the bad input the
-issue lists (syntax errors, unsupported types, non-UTF-8, an oversized upload)."""
+issue lists (syntax errors, broken questions among good ones, non-UTF-8, an oversized upload)."""
 
 import io
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
 from tests.conftest import ROOT, csrf_from, login
 from trainer.assessment.models import BankQuestion
-from trainer.content.gift import parse_gift
+from trainer.content.gift import META, parse_gift, to_gift
+from trainer.content.questions import NumericAnswer, Pair
 from trainer.extensions import db
 
 SAMPLE = ROOT / "question_bank" / "gift" / "sample.gift"
@@ -22,8 +24,9 @@ def test_cli_import_reports_skips_by_line_and_a_summary(app, runner):
     result = runner.invoke(args=["questions", "import", str(SAMPLE)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "imported 6, skipped 2"
-    assert any(":37: skipped:" in line and "essay" in line for line in lines)
+    assert lines[-1] == "imported 12, skipped 2"
+    assert any(":65: skipped:" in line and "配对题" in line for line in lines)
+    assert any(":69: skipped:" in line and "误差 -1 不能小于 0" in line for line in lines)
     rows = _imported()
     assert set(rows) >= {"gift-phone-rings", "gift-repair-taboos", "gift-repair-dispatch"}
     assert rows["gift-phone-rings"].category_id == "phone"  # $CATEGORY matched by its Chinese name
@@ -31,9 +34,21 @@ def test_cli_import_reports_skips_by_line_and_a_summary(app, runner):
     rings = rows["gift-phone-rings"].question()
     assert [o.weight for o in rings.options] == [100, 0, 50]  # partial credit kept
     assert rows["gift-repair-html"].stem == "业主报修时，必须记录的信息是？"
+    # the new types are stored with their own fields
+    assert {rows[i].type for i in ("gift-phone-intro", "gift-phone-essay", "gift-phone-courtesy")} == {
+        "description", "essay", "matching"}
+    intro = rows["gift-phone-intro"].question()
+    assert (intro.difficulty, intro.indicators, intro.explanation) == (1, (), "")
+    assert rows["gift-phone-courtesy"].question().pairs[-1] == Pair("", "您自己看着办吧")
+    callback = rows["gift-repair-callback"].question()
+    assert callback.type == "numerical" and callback.numeric[1] == NumericAnswer(
+        low=12, high=48, weight=50, feedback="方向对了，但规范是 24 小时。")
+    assert callback.wrong_feedback == "请回顾报修工单的回访时限。"
+    assert rows["gift-repair-area"].question().numeric == (NumericAnswer(1.5, 0.1),)
+    assert rows["gift-repair-urgent"].question().answers == ("紧急",)
     again = runner.invoke(args=["questions", "import", str(SAMPLE)])  # re-import updates in place
-    assert again.stdout.strip().splitlines()[-1] == "imported 6, skipped 2"
-    assert len(_imported()) == 6
+    assert again.stdout.strip().splitlines()[-1] == "imported 12, skipped 2"
+    assert len(_imported()) == 12
 
 
 def test_imported_questions_survive_a_content_sync(app, runner):
@@ -67,9 +82,8 @@ def test_cli_export_writes_the_bank_as_gift(app, runner, tmp_path):
     assert runner.invoke(args=["questions", "export", "--category", "phone", "-o", str(out)]).exit_code == 0
     parsed = parse_gift(out.read_text(encoding="utf-8"))
     phone = db.session.scalar(select(func.count()).select_from(BankQuestion).where(
-        BankQuestion.category_id == "phone", BankQuestion.retired.is_(False),
-        BankQuestion.type.in_(("single", "multiple", "truefalse", "fill"))))
-    assert len(parsed.items) == phone > 0
+        BankQuestion.category_id == "phone", BankQuestion.retired.is_(False)))
+    assert len(parsed.items) == phone > 0 and parsed.skipped == []  # every type, key-point ones as essays
     assert all(item.category.endswith("电话接听规范") for item in parsed.items)
 
 
@@ -86,9 +100,10 @@ def test_admin_uploads_a_gift_file(signed_in):
     assert "导入 Moodle GIFT" in page and "各分类题量" in page
     response = _upload(client, SAMPLE.read_bytes())
     text = response.get_data(as_text=True)
-    assert response.status_code == 200 and "导入 6 道题，跳过 2 道" in text
-    assert "导入 6 道（新增 6，更新 0），跳过 2 道" in text
-    assert "配对题" in text and "<td class=\"num\">39</td>" in text  # the skipped questions, by line
+    assert response.status_code == 200 and "导入 12 道题，跳过 2 道" in text
+    assert "导入 12 道（新增 12，更新 0），跳过 2 道" in text
+    assert "配对题" in text and "<td class=\"num\">65</td>" in text  # the skipped questions, by line
+    assert "<td class=\"num\">69</td>" in text
     assert _imported()["gift-phone-rings"].question().difficulty == 2
 
 
@@ -130,3 +145,21 @@ def test_missing_csrf_is_refused(signed_in):
                            content_type="multipart/form-data")
     assert response.status_code == 400
     assert _imported() == {}
+
+
+def test_an_exported_bank_imports_back_with_its_own_fields(app, runner, tmp_path):
+    """A @trainer line wins over the command's defaults: a file exported elsewhere gives the same questions."""
+    assert runner.invoke(args=["content", "sync"]).exit_code == 0
+    originals = [row.question() for row in db.session.scalars(
+        select(BankQuestion).where(BankQuestion.category_id == "phone").order_by(BankQuestion.id).limit(6))]
+    text = to_gift([replace(q, id=f"gift-copy-{q.id}") for q in originals], category_names={"phone": "电话接听规范"})
+    assert META in text
+    path = tmp_path / "copy.gift"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["questions", "import", str(path), "--category", "imported", "--difficulty", "1"])
+    assert result.exit_code == 0 and result.stdout.strip().splitlines()[-1] == f"imported {len(originals)}, skipped 0"
+    rows = _imported()
+    for question in originals:
+        copy = rows[f"gift-copy-{question.id}"].question()
+        assert replace(copy, id=question.id, path=question.path, line=question.line) == question
+        assert rows[copy.id].difficulty == question.difficulty and rows[copy.id].category_id == "phone"

@@ -367,9 +367,9 @@ def test_defect_10_gift_import_works_on_a_database_never_synced(tmp_path):
         args=["questions", "import", str(Path(ROOT) / "question_bank" / "gift" / "sample.gift")])
     assert result.exit_code == 0, result.output
     assert "no content yet" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("imported 6")
+    assert result.output.strip().splitlines()[-1].startswith("imported 12")
     with fresh.app_context():
         assert db.session.scalar(select(func.count()).select_from(BankQuestion)
-                                 .where(BankQuestion.source_path.startswith("gift:"))) == 6
+                                 .where(BankQuestion.source_path.startswith("gift:"))) == 12
         db.session.remove()
         db.engine.dispose()

@@ -122,6 +122,8 @@ SCOPE: dict[str, frozenset[str] | dict[str, frozenset[str] | None] | None] = {
     "admin.audit_csv": ANY,
     "assessment.question_bank": ANY,
     "assessment.export_bank": ANY,
+    "assessment.xlsx_template": ANY,
+    "assessment.export_bank_xlsx": ANY,
     "rules.tester": ANY,
     # the JSON API
     "api.me": ANY,

@@ -32,7 +32,7 @@ from .models import Team, User
 #: else from `audit_records`
 ADMIN_ACTIONS: tuple[str, ...] = (
     "user_create", "user_update", "user_disable", "user_enable", "password_reset", "password_change",
-    "token_issue", "token_revoke", "team_create", "team_update", "content_sync", "gift_import",
+    "token_issue", "token_revoke", "team_create", "team_update", "content_sync", "gift_import", "xlsx_import",
 )
 
 #: the fields of an account the log compares before and after an edit

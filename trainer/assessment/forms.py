@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..content.questions import ESSAY_LIMIT, Question
+from ..content.xlsx_bank import MAX_BYTES as XLSX_MAX_BYTES
 from ..forms import IntegerField
 from .grading import written_length
 
@@ -195,3 +196,12 @@ class GiftImportForm(FlaskForm):
     indicators = SelectMultipleField("题目考查的能力指标", validators=[DataRequired("请至少选择一项能力指标")])
     difficulty = IntegerField("难度 (1–5)", default=3,
                               validators=[InputRequired(), NumberRange(1, 5, message="难度为 1–5")])
+
+
+class XlsxImportForm(FlaskForm):
+    """The Excel upload of the question-bank page. It shares the page (and its POST) with the GIFT form, so the
+    view builds it with prefix "xlsx" to tell the two apart; the size limit is checked before the file is opened."""
+
+    file = FileField("Excel 文件 (.xlsx)", validators=[
+        FileRequired("请选择文件"), FileAllowed(["xlsx"], "只接受 .xlsx 文件 (旧版 .xls 请先在 Excel 中另存为 .xlsx)"),
+        FileSize(XLSX_MAX_BYTES, message=f"文件不能超过 {XLSX_MAX_BYTES // (1024 * 1024)} MB")])

@@ -3,27 +3,26 @@
 Imported questions are stored in the database only, marked with their source file: the YAML bank under
 question_bank/ stays the vetted source of truth, and `trainer content sync` never retires them.
 Re-importing the same file updates its questions in place (ids come from the GIFT titles, or from the
-question text when there is no title).
+question text when there is no title). A file this platform exported carries each question's own fields
+in a `// @trainer` comment line (see content/gift.py): its id, category, difficulty, indicators and key
+points win over the upload form's defaults, so an export imported elsewhere gives the same questions.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import select
 
 from ..accounts import audit as admin_audit
 from ..accounts.models import User
-from ..content.gift import GiftItem, GiftSkip, parse_gift, to_gift
-from ..content.questions import Option, Question
+from ..competency.models import Indicator
+from ..content.gift import GiftItem, GiftSkip, parse_gift, to_gift, to_question
+from ..content.questions import UNANSWERED, Question
 from ..extensions import db
 from ..sync import GIFT_SOURCE
 from ..timeutil import utcnow
 from .models import BankQuestion, QuestionCategory
-
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass
@@ -42,13 +41,6 @@ class ImportReport:
         return f"imported {self.count}, skipped {len(self.skipped)}"
 
 
-def _question_id(item: GiftItem) -> str:
-    slug = _SLUG.sub("-", item.title.lower()).strip("-")
-    if slug and item.title.isascii():
-        return (slug if slug.startswith("gift-") else f"gift-{slug}")[:80]
-    return "gift-" + hashlib.sha1(item.stem.encode("utf-8")).hexdigest()[:12]
-
-
 def _category(item: GiftItem, categories: list[QuestionCategory], default: str) -> str:
     if not item.category:
         return default
@@ -59,18 +51,18 @@ def _category(item: GiftItem, categories: list[QuestionCategory], default: str) 
     return default
 
 
-def _question(item: GiftItem, *, category: str, indicators: tuple[str, ...], difficulty: int, source: str) -> Question:
-    options: tuple[Option, ...] = ()
-    if item.type in ("single", "multiple"):
-        plain = all(o.weight in (0, 100) for o in item.options) and item.type == "single"
-        options = tuple(Option(o.text, o.weight > 0, None if plain else o.weight) for o in item.options)
-    feedback = item.general_feedback or next((o.feedback for o in item.options if o.weight > 0 and o.feedback), "")
-    return Question(
-        id=_question_id(item), type=item.type, category=category, difficulty=difficulty, indicators=indicators,
-        source=f"Moodle GIFT: {source}", stem=item.stem, explanation=feedback or f"导入自 Moodle GIFT 文件 {source}",
-        title=item.title, options=options, answer=item.answer, answers=item.answers, path=f"{GIFT_SOURCE}{source}",
-        line=item.line,
-    )
+def _question(item: GiftItem, *, categories: list[QuestionCategory], known: set[str], default_category: str,
+              indicators: tuple[str, ...], difficulty: int, source: str) -> Question:
+    """The stored question: the form's choices where the file says nothing, its `// @trainer` fields over
+    them. A category or indicator this platform does not have (a file from another installation) falls
+    back to what the form and the `$CATEGORY` line say, so every stored row points at real records."""
+    fallback = _category(item, categories, default_category)
+    question = to_question(item, category=fallback, indicators=indicators, difficulty=difficulty, source=source)
+    if question.category not in {c.id for c in categories}:
+        question = replace(question, category=fallback)
+    if question.type not in UNANSWERED and known:
+        question = replace(question, indicators=tuple(i for i in question.indicators if i in known) or indicators)
+    return replace(question, path=f"{GIFT_SOURCE}{source}", line=item.line)
 
 
 def import_gift(text: str, *, source: str, default_category: str, indicators: tuple[str, ...],
@@ -84,8 +76,9 @@ def import_gift(text: str, *, source: str, default_category: str, indicators: tu
     result = parse_gift(text, max_questions=max_questions)
     report = ImportReport(skipped=list(result.skipped))
     categories = list(db.session.scalars(select(QuestionCategory)))
-    questions = [_question(item, category=_category(item, categories, default_category), indicators=indicators,
-                           difficulty=difficulty, source=source) for item in result.items]
+    known = set(db.session.scalars(select(Indicator.id)))
+    questions = [_question(item, categories=categories, known=known, default_category=default_category,
+                           indicators=indicators, difficulty=difficulty, source=source) for item in result.items]
     existing = {row.id: row for row in db.session.scalars(
         select(BankQuestion).where(BankQuestion.id.in_({q.id for q in questions})))} if questions else {}
     for item, question in zip(result.items, questions, strict=True):
@@ -93,7 +86,7 @@ def import_gift(text: str, *, source: str, default_category: str, indicators: tu
         if row is not None and not row.source_path.startswith(GIFT_SOURCE):
             report.skipped.append(GiftSkip(item.line, item.title, f"题目 id {question.id} 与题库中已有的题目重复"))
             continue
-        values = {"category_id": question.category, "type": question.type, "difficulty": difficulty,
+        values = {"category_id": question.category, "type": question.type, "difficulty": question.difficulty,
                   "stem": question.stem, "data": asdict(question), "content_hash": question.content_hash,
                   "source_path": question.path, "retired": False, "updated_at": utcnow()}
         if row is None:

@@ -19,6 +19,7 @@ from ..competency import services as competency
 from ..content.questions import HAND_GRADED, UNANSWERED, Question
 from ..extensions import db, rows_matched
 from ..rules import services as phrase_rules
+from ..sync import IMPORTED
 from ..timeutil import utcnow
 from . import analysis
 from .grading import Grade, coerce_answer, grade, indicator_scores
@@ -57,14 +58,14 @@ def categories() -> list[QuestionCategory]:
 
 
 def bank_counts() -> list[tuple[QuestionCategory, dict[str, int], int]]:
-    """Per category: live questions by type, and how many of them came from GIFT imports."""
+    """Per category: live questions by type, and how many of them came from GIFT or Excel imports."""
     rows = db.session.execute(select(BankQuestion.category_id, BankQuestion.type, BankQuestion.source_path)
                               .where(BankQuestion.retired.is_(False))).all()
     by_category: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     imported: dict[str, int] = defaultdict(int)
     for category, kind, source in rows:
         by_category[category][kind] += 1
-        imported[category] += source.startswith("gift:")
+        imported[category] += source.startswith(IMPORTED)
     return [(c, dict(by_category.get(c.id, {})), imported.get(c.id, 0)) for c in categories()]
 
 

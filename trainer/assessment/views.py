@@ -11,6 +11,7 @@ from ..access import allow
 from ..accounts import services as accounts
 from ..accounts.models import Team
 from ..competency import services as competency
+from ..content import xlsx_bank
 from ..content.gift import GiftUnreadable
 from ..extensions import db
 from ..forms import ActionForm
@@ -23,14 +24,16 @@ from .forms import (
     SetWeeklyForm,
     TypingStartForm,
     TypingSubmitForm,
+    XlsxImportForm,
     answer_form,
     answers_from,
     field_name,
     fill_form,
 )
 from .gift_import import export_gift, import_gift
-from .models import ExamAttempt, ExamPaper, TypingAttempt, TypingPassage
+from .models import ExamAttempt, ExamPaper, QuestionCategory, TypingAttempt, TypingPassage
 from .typing import BAR_CPM, measure
+from .xlsx_import import XlsxImportReport, XlsxRefused, export_xlsx, import_xlsx, template_xlsx
 
 bp = Blueprint("assessment", __name__)
 
@@ -327,7 +330,9 @@ def question_bank():
     model = competency.model_view()
     form.indicators.choices = [SelectChoice(k, v) for k, v in (model.indicator_names if model else {}).items()]
     report = None
-    if form.validate_on_submit():
+    xlsx_form = XlsxImportForm(prefix=XLSX_PREFIX)  # the page's second form: the POST says which one was sent
+    xlsx_report, xlsx_errors = _xlsx_upload(xlsx_form) if _posted(xlsx_form) else (None, [])
+    if not _posted(xlsx_form) and form.validate_on_submit():
         upload = form.file.data
         try:
             text = upload.read().decode("utf-8-sig")
@@ -343,7 +348,8 @@ def question_bank():
             else:
                 flash(messages.msg("gift.imported", imported=report.count, skipped=len(report.skipped)), "success")
     return render_template("assessment/question_bank.html", form=form, report=report,
-                           counts=services.bank_counts()), (400 if form.errors else 200)
+                           counts=services.bank_counts(), xlsx_form=xlsx_form, xlsx_report=xlsx_report,
+                           xlsx_errors=xlsx_errors), (400 if form.errors or xlsx_form.errors else 200)
 
 
 @bp.route("/admin/questions/export.gift")
@@ -352,6 +358,60 @@ def export_bank():
     category = request.args.get("category") or None
     return Response(export_gift(category), mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=question-bank.gift"})
+
+
+# --- admin: the Excel (XLSX) template in and out -----------------------------------------------------
+
+
+XLSX_PREFIX = "xlsx"
+
+
+def _posted(form: XlsxImportForm) -> bool:
+    """Whether this POST is the Excel form's: its fields, CSRF token included, are named `xlsx-…`."""
+    return request.method == "POST" and any(key.startswith(f"{XLSX_PREFIX}-") for key in (*request.form,
+                                                                                           *request.files))
+
+
+def _xlsx_upload(form: XlsxImportForm) -> tuple[XlsxImportReport | None, list[xlsx_bank.SheetError]]:
+    """Import the uploaded workbook; a refused one leaves the form with an error and the bad rows to list."""
+    if not form.validate_on_submit():
+        return None, []
+    upload = form.file.data
+    try:
+        report = import_xlsx(upload.read(xlsx_bank.MAX_BYTES + 1), source=upload.filename or "upload.xlsx",
+                             actor=current_user, max_rows=_xlsx_max_rows())
+    except XlsxRefused as err:
+        form.file.errors.append(messages.msg("xlsx.refused", count=len(err.errors)))
+        return None, err.errors
+    flash(messages.msg("xlsx.imported", imported=len(report.imported), updated=len(report.updated)), "success")
+    return report, []
+
+
+def _xlsx_max_rows() -> int:
+    """XLSX_MAX_QUESTIONS when the deployment sets it, else the template's own limit."""
+    return int(current_app.config.get("XLSX_MAX_QUESTIONS", xlsx_bank.MAX_ROWS))
+
+
+def _xlsx_file(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype=xlsx_bank.XLSX_MIME,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/admin/questions/template.xlsx")
+@allow("admin")
+def xlsx_template():
+    """The empty template, its 说明 sheet listing this site's categories, indicators and script types."""
+    return _xlsx_file(template_xlsx(_xlsx_max_rows()), "question-template.xlsx")
+
+
+@bp.route("/admin/questions/export.xlsx")
+@allow("admin")
+def export_bank_xlsx():
+    """The bank, or one category of it (`?category=id`), in the template's layout; an unknown category is a 404."""
+    category = request.args.get("category") or None
+    if category is not None and db.session.get(QuestionCategory, category) is None:
+        abort(404)
+    return _xlsx_file(export_xlsx(category), f"question-bank-{category}.xlsx" if category else "question-bank.xlsx")
 
 
 # --- supervisors and HR: papers and reports ----------------------------------------------------------
