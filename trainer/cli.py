@@ -7,10 +7,12 @@ something to add (an option before the command, or python-dotenv to read .env fi
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import TYPE_CHECKING
 
 import click
+import orjson
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -38,6 +40,16 @@ def register_commands(app: Flask) -> None:
 # --- score -------------------------------------------------------------------------------------------
 
 
+def _json_line(result: dict) -> bytes:
+    """One report as a JSON line. orjson writes a report in a fifth of the standard encoder's time (a third of
+    a dense reply's whole cost was its writing); a lone surrogate from a JSON escape, which orjson refuses,
+    falls back to the standard encoder with "replace" so that one odd line never aborts the run."""
+    try:
+        return orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError: a str that is not valid UTF-8
+        return (json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
+
+
 @click.command("score", help="为回复评分: 读入 JSON Lines (或 --format csv), 每条输出一行 JSON 评分报告。")
 @click.option("--script", "script", default=None, help="默认话术类型 (每条记录可用 script 字段覆盖)")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
@@ -46,7 +58,6 @@ def register_commands(app: Flask) -> None:
 @click.argument("source", type=click.Path(dir_okay=False, allow_dash=True), default="-")
 def score_command(script: str | None, rules_dir: str | None, fmt: str, source: str) -> None:
     """Scoring needs the rule files, not the web app or the database: the app is never built for it."""
-    import json
     import os
     from pathlib import Path
 
@@ -79,13 +90,9 @@ def score_command(script: str | None, rules_dir: str | None, fmt: str, source: s
 
             results = score_csv(stream.read(), rules, script) if fmt == "csv" else score_jsonl(lines(), rules, script)
             out = sys.stdout.buffer
-            # json.dumps(result, ensure_ascii=False) without its check for cycles (a report is a tree): half the
-            # time of writing a report
-            encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
             for result in results:
                 failed = failed or "error" in result
-                # "replace": a lone surrogate from a JSON escape must not abort the whole run.
-                out.write((encode(result) + "\n").encode("utf-8", "replace"))
+                out.write(_json_line(result))
             out.flush()
     finally:
         if stream is not sys.stdin.buffer:

@@ -128,6 +128,16 @@ def test_cli_score_exit_code_and_error_lines(runner, tmp_path):
     assert [line.get("code") for line in lines] == [None, "not_utf8", "no_text"]
 
 
+def test_cli_score_writes_a_line_for_a_lone_surrogate_and_goes_on(runner, tmp_path):
+    """A lone surrogate from a JSON escape cannot be written as UTF-8: it becomes "?", and the run goes on."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id": "\\udcff", "text": "\\u5582"}\n{"id": 2, "text": "\\u60a8\\u597d"}\n')
+    result = runner.invoke(args=["score", str(source)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["?", 2] and lines[0]["banned"][0]["phrase"] == "喂"
+
+
 def test_cli_score_with_another_rules_dir_and_csv(runner, tmp_path):
     shutil.copytree(ROOT / "question_bank" / "phrases", tmp_path / "phrases")
     source = tmp_path / "in.csv"

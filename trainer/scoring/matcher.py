@@ -258,11 +258,12 @@ class Matcher:
         if not chain:
             return Hit(kind, rule, start, end)
         candidate = Candidate(kind, rule, start, end, layout, self._particles, self.inside_word)
-        for suppressor in chain:  # suppressors.suppressed(), inline: a dense reply has a dozen banned candidates
-            if suppressor.applies(candidate):
-                found = suppressor.check(candidate)
-                if found is not None:
-                    return Hit(kind, rule, start, end, *found)
+        # suppressors.suppressed(), inline (a dense reply has a dozen banned candidates), and without its
+        # `applies` test: the chain holds only the suppressors that apply to this rule's kind
+        for suppressor in chain:
+            found = suppressor.check(candidate)
+            if found is not None:
+                return Hit(kind, rule, start, end, *found)
         return Hit(kind, rule, start, end)
 
 

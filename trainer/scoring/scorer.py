@@ -34,8 +34,7 @@ class BannedHit(NamedTuple):
     indicator: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"phrase": self.phrase, "matched": self.matched, "start": self.start, "end": self.end,
-                "severity": self.severity, "suggestion": self.suggestion}
+        return _banned_dicts((self,))[0]
 
 
 class GroupHit(NamedTuple):
@@ -45,7 +44,17 @@ class GroupHit(NamedTuple):
     end: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "matched": self.matched, "start": self.start, "end": self.end}
+        return _group_dicts((self,))[0]
+
+
+def _banned_dicts(hits: tuple[BannedHit, ...]) -> list[dict[str, Any]]:
+    # one comprehension rather than a method call per hit: writing a dense reply's report took a third of its time
+    return [{"phrase": b.phrase, "matched": b.matched, "start": b.start, "end": b.end, "severity": b.severity,
+             "suggestion": b.suggestion} for b in hits]
+
+
+def _group_dicts(hits: tuple[GroupHit, ...]) -> list[dict[str, Any]]:
+    return [{"group": g.group, "matched": g.matched, "start": g.start, "end": g.end} for g in hits]
 
 
 class Missing(NamedTuple):
@@ -76,11 +85,11 @@ class ScoreReport:
             "passed": self.passed,
             "critical": self.critical,
             "script": self.script,
-            "banned": [b.to_dict() for b in self.banned],
-            "required": [g.to_dict() for g in self.found],
+            "banned": _banned_dicts(self.banned),
+            "required": _group_dicts(self.found),
             "missing": [m.group for m in self.missing],
             "missing_detail": [{"group": m.group, "reason": m.reason, "where": m.where} for m in self.missing],
-            "quoted": [b.to_dict() for b in self.quoted],
+            "quoted": _banned_dicts(self.quoted),
             "rules_version": self.rules_version,
         }
 
