@@ -112,6 +112,7 @@ def test_essay_paper_waits_for_its_grader_then_shows_the_final_result(app, peopl
     page = lead.get(f"/review/items/{item.id}").get_data(as_text=True)
     assert "参考答案（仅批阅人可见）" in page, page
     assert "得分 (0–100)" in page and "超时是我们的问题" in page
+    assert "0.0 分" not in page and "待批阅" in page  # no mark yet: the answer carries no score
     assert "参考答案（仅批阅人可见）" not in me.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
 
     _, _, graded = grade_essay(app, people, 80)

@@ -185,6 +185,13 @@ def answer_for(question: Question, right: bool, rng: random.Random) -> object:
         return question.answer if right else not question.answer
     if question.type == "fill":
         return question.answers[0] if right else "不清楚"
+    if question.type == "matching":
+        key = [question.choices.index(item.right) for item in question.items]
+        return key if right else key[1:] + key[:1]  # every item given its neighbour's answer
+    if question.type == "numerical":
+        best = max(question.numeric, key=lambda a: a.weight)
+        low, high = best.bounds()
+        return f"{(low + high) / 2:g}" if right else "不清楚"
     phrases = "，".join(p.phrases[0] for p in question.key_points) if right else "我会处理的"
     if question.type == "short":
         return phrases

@@ -75,12 +75,16 @@ def _exam_essay(item: ReviewItem) -> ItemContent:
     question = db.session.get(BankQuestion, item.source_id.partition(":")[2])
     if question is None or not content.turns:
         return content
+    turn = content.turns[0]
+    attempt = db.session.get(ExamAttempt, int(item.source_id.partition(":")[0]))
+    pending = attempt is not None and bool(attempt.results.get(question.id, {}).get("pending"))
+    turns = [Turn(turn.position, turn.role, turn.text, turn.report, None if pending else turn.score)]  # no mark yet
     notes = [f"试卷《{item.title.split(' · ')[0]}》的问答题：得分由批阅人给出，全部问答题批阅后考生才能看到总分。"]
     if question.data.get("word_limit"):
         notes.append(f"字数上限 {question.data['word_limit']} 字。")
     if question.data.get("model_answer"):
         notes.append(f"参考答案（仅批阅人可见）：{question.data['model_answer']}")
-    return ItemContent(content.turns, prompt=content.prompt, script=content.script, notes=notes)
+    return ItemContent(turns, prompt=content.prompt, script=content.script, notes=notes)
 
 
 def _drill(item: ReviewItem) -> ItemContent:
