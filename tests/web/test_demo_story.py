@@ -132,6 +132,22 @@ def test_lin_xiaoyu_waits_on_the_list_for_intermediate(demo):
     assert "林小雨" in client.get("/competency/promotions").get_data(as_text=True)
 
 
+def test_lin_xiaoyus_essay_waits_for_her_supervisor(demo):
+    from trainer.assessment.models import ExamAttempt
+    from trainer.review.models import ReviewItem
+
+    attempt = db.session.scalar(select(ExamAttempt).where(ExamAttempt.status == "marking"))
+    assert attempt is not None and attempt.user.username == "demo-trainee" and attempt.score is None
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.kind == "exam_essay"))
+    assert item is not None and item.queued and item.grade_id is None
+    client = demo.test_client()
+    assert login(client, "demo-supervisor", DEMO_PASSWORD).status_code == 302
+    assert "问答题批阅" in client.get("/review/queue?kind=exam_essay").get_data(as_text=True)
+    trainee = demo.test_client()
+    assert login(trainee, "demo-trainee", DEMO_PASSWORD).status_code == 302
+    assert "待批阅" in trainee.get(f"/exams/attempts/{attempt.id}/result").get_data(as_text=True)
+
+
 def test_the_grade_history_has_a_confirmed_and_a_declined_promotion(demo):
     decisions = promotions.recent_decisions(user("demo-hr"))
     confirmed = [d for d in decisions if d.decision == "confirm"]

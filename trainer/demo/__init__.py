@@ -135,6 +135,7 @@ def history(agents: list[Agent], *, hr: User, leads: tuple[User, User], teams: d
     activity.requests(lead_a, hr, teams["a"], now, rng)
     activity.spot_checks(lead_a, teams["a"], now, rng)
     reviews.reviews(lead_a, lead_b, hr, teams["a"], now, rng, other_team=teams["b"])
+    activity.essay_exam(agents, hr)
     # the services kept each standing up to date as they went, but with the moment they ran; recompute
     # them from the evidence as dated
     competency.rebuild_standings([a.user.id for a in agents])

@@ -364,6 +364,31 @@ def exams(agents: list[Agent], hr: User, rng: random.Random) -> None:
                 assessment.submit(attempt, None)
 
 
+def essay_exam(agents: list[Agent], hr: User) -> None:
+    """The paper of replies.yaml's `essay_exam`, handed in and waiting for its essay to be graded (待批阅).
+
+    It writes no evidence (a paper has none until every essay is graded), so the story's figures stand.
+    """
+    spec = yaml.safe_load((Path(__file__).parent / "replies.yaml").read_text(encoding="utf-8")).get("essay_exam")
+    agent = next((a for a in agents if spec and a.user.username == spec["trainee"]), None)
+    if agent is None or not all(assessment.bank_questions(spec["questions"]).get(q) for q in spec["questions"]):
+        return
+    own = agent.stream("essay-exam")
+    set_at = moment(agent.now - timedelta(days=spec["days_ago"] + 1), agent.now, own)
+    with dated(set_at):
+        paper = assessment.create_paper(
+            by=hr, title=spec["title"], description="匹配题、数值题和问答题；问答题由主管批阅。", mode="fixed",
+            question_ids=spec["questions"], draws=[], time_limit=30, max_attempts=1, pass_mark=60,
+            shuffle_questions=False, shuffle_options=True, closed_book=True, team=None, opens_at=None, closes_at=None)
+    at = moment(agent.now - timedelta(days=spec["days_ago"]), agent.now, own)
+    with dated(at):
+        attempt = assessment.start_attempt(paper, agent.user)
+        questions = [q for q in assessment.attempt_questions(attempt) if q.type != "description"]
+        answers = {q.id: spec["answers"].get(q.id, answer_for(q, True, own)) for q in questions}
+        assessment.save_answers(attempt, answers)
+        assessment.submit(attempt, None)
+
+
 def weekly(agents: list[Agent], hr: User, weeks: int = 6) -> None:
     """每周一题 for the last `weeks` weeks: most trainees answer most weeks, the last two not yet this week.
 
