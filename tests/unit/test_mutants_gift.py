@@ -82,6 +82,10 @@ def test_rule_numerical_answers_keep_their_numbers_credit_and_feedback(block, ex
         ("#inf", "数值题的答案“inf”太大或太小"),
         ("#=%50%3", "数值题没有满分答案"),
         ("#2.5..1", "数值范围的下限 2.5 大于上限 1"),
+        ("#-0..-1", "数值范围的下限 0 大于上限 -1"),  # numbers are shown in plain digits, -0 as 0
+        ("#0.0000002..0.0000001", "数值范围的下限 0.0000002 大于上限 0.0000001"),
+        ("#..3", "数值题的答案“..3”不是数字"),  # a range needs its lower end
+        ("#:3", "数值题的答案“:3”不是数字"),  # a tolerance needs its value
         ("#30:-0.5", "数值题的误差 -0.5 不能小于 0"),
         ("#1_000", "数值题的答案“1_000”不是数字"),  # Python would read it, Moodle does not
         ("#~#只有答错的反馈", "数值题没有答案"),
@@ -97,6 +101,9 @@ def test_rule_a_malformed_numerical_question_is_skipped_with_its_reason(block, e
         ("#abc", "数值题的答案“abc”不是数字"),
         ("#1e16", "数值题的答案“1e16”太大或太小"),
         ("#=%50%3", "数值题没有满分答案"),
+        ("#2.5..1", "数值范围的下限 2.5 大于上限 1"),
+        ("#30:-0.5", "数值题的误差 -0.5 不能小于 0"),
+        ("#~#只有答错的反馈", "数值题没有答案"),
     ],
 )
 def test_rule_a_malformed_numerical_question_alone_makes_the_file_unreadable(block, expected):
