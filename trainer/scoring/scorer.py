@@ -33,18 +33,12 @@ class BannedHit(NamedTuple):
     suggestion: str
     indicator: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return _banned_dicts((self,))[0]
-
 
 class GroupHit(NamedTuple):
     group: str
     matched: str
     start: int
     end: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return _group_dicts((self,))[0]
 
 
 def _banned_dicts(hits: tuple[BannedHit, ...]) -> list[dict[str, Any]]:
