@@ -83,14 +83,13 @@ def questions_import(path: str, category: str, indicators: str, difficulty: int)
     """Import a Moodle GIFT file; unsupported questions are listed by line and skipped."""
     from pathlib import Path
 
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from .assessment.gift_import import import_gift
     from .assessment.models import QuestionCategory
     from .competency.services import model_view
     from .content.gift import GiftUnreadable
     from .extensions import db
-    from .sync import sync_content
 
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
@@ -100,17 +99,7 @@ def questions_import(path: str, category: str, indicators: str, difficulty: int)
     except UnicodeDecodeError as exc:
         click.echo(f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8 and try again", err=True)
         sys.exit(1)
-    if db.session.scalar(select(func.count()).select_from(QuestionCategory)) == 0:
-        # A fresh database: load the checked-in content first, as `trainer content sync` would.
-        root = Path(current_app.config["CONTENT_ROOT"])
-        click.echo(f"the database has no content yet: loading it from {root} first (trainer content sync)")
-        try:
-            sync_content(load_content(root))
-        except ContentInvalid as exc:
-            for error in exc.errors:
-                click.echo(str(error), err=True)
-            click.echo("fix the content above, run `trainer content sync`, then import again", err=True)
-            sys.exit(1)
+    _content_first()
     if db.session.get(QuestionCategory, category) is None:
         categories = ", ".join(db.session.scalars(select(QuestionCategory.id).order_by(QuestionCategory.id)))
         raise click.BadParameter(f"unknown category {category!r}; known: {categories}", param_hint="--category")

@@ -102,6 +102,8 @@ def test_essay_paper_waits_for_its_grader_then_shows_the_final_result(app, peopl
     assert 'id="exam-score">待批阅<' in result and "待批阅" in result
     listing = me.get("/exams/").get_data(as_text=True)
     assert "待批阅" in listing
+    report = client_for(app, people["hr"]).get(f"/exams/manage/{attempt.paper_id}").get_data(as_text=True)
+    assert "另有 1 份待批阅" in report  # HR sees it waiting, outside the paper's figures
     # no evidence from the exam yet; the essay is not on the recall schedule before it is graded
     assert competency.evidence_in_force(people["trainee"], "exam", str(attempt_id)) == []
     assert db.session.scalar(select(RecallCard).where(RecallCard.question_id == "wo-essay-overdue")) is None

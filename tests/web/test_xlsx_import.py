@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from, login
+from tests.unit.test_xlsx_bank import _workbook
 from trainer.assessment.models import BankQuestion, QuestionCategory
-from trainer.content.xlsx_bank import EXAMPLE_MARK, GUIDE_SHEET, HEADER, SHEET, XLSX_MIME, read_workbook
+from trainer.content.xlsx_bank import EXAMPLE_MARK, GUIDE_SHEET, SHEET, XLSX_MIME, read_workbook
 from trainer.extensions import db
 from trainer.review.models import AuditRecord
 
@@ -32,18 +33,6 @@ def _filled_template(client) -> bytes:
     book = load_workbook(io.BytesIO(response.data))
     for row in book[SHEET].iter_rows(min_row=2):
         row[1].value = row[1].value.removeprefix(EXAMPLE_MARK)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _workbook(*rows: dict[str, object]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    sheet.append(list(HEADER))
-    for row in rows:
-        sheet.append([row.get(name) for name in HEADER])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -331,14 +331,21 @@ def _grade_and_close(attempt: ExamAttempt, *, timed_out: bool) -> bool:
     return True
 
 
-def _finish(attempt: ExamAttempt, graded: list[tuple[Question, Grade]]) -> None:
-    """Every answer has its mark: the paper's score, pass or fail, and the competency evidence it gives."""
+def _finish(attempt: ExamAttempt, graded: list[tuple[Question, Grade]], *, regraded_by: User | None = None) -> None:
+    """Every answer has its mark: the paper's score, pass or fail, and the competency evidence it gives.
+
+    After an essay's regrade (`regraded_by`) the evidence is recorded again, each new record superseding
+    the one in force, so the paper's earlier evidence is kept, never overwritten.
+    """
     value = round(100 * sum(g.score for _, g in graded) / len(graded), 1) if graded else 0.0
     attempt.score, attempt.passed, attempt.status = value, value >= attempt.paper.pass_mark, "submitted"
+    heads = {} if regraded_by is None else {
+        e.indicator_id: e for e in competency.evidence_in_force(attempt.user, "exam", str(attempt.id))}
+    note = attempt.paper.title if regraded_by is None else f"{attempt.paper.title} · 问答题改分"
     for indicator, indicator_value in indicator_scores(graded).items():
         competency.record_evidence(agent=attempt.user, indicator_id=indicator, value=indicator_value,
-                                   source_kind="exam", source_id=str(attempt.id), note=attempt.paper.title,
-                                   commit=False)
+                                   source_kind="exam", source_id=str(attempt.id), recorded_by=regraded_by,
+                                   note=note, supersedes=heads.get(indicator), commit=False)
 
 
 def _graded_results(attempt: ExamAttempt) -> list[tuple[Question, Grade]]:
@@ -355,9 +362,8 @@ def _graded_results(attempt: ExamAttempt) -> list[tuple[Question, Grade]]:
 def mark_essay(attempt_id: int, question_id: str, mark: float, *, by: User, grade_id: int) -> ExamAttempt | None:
     """A grader's mark (0–100) for one essay answer; the paper is finished once no essay is left to grade.
 
-    A later regrade changes the mark and, when the paper was already finished, its score: the exam
-    evidence is then recorded again, each new record superseding the one in force (never overwritten).
-    The caller (the review room's grade) commits; the grade itself is the audit record.
+    A later regrade changes the mark and, when the paper was already finished, its score and evidence
+    (see `_finish`). The caller (the review room's grade) commits; the grade itself is the audit record.
     """
     attempt = db.session.get(ExamAttempt, attempt_id)
     if attempt is None or question_id not in attempt.results or attempt.status not in (MARKING, "submitted"):
@@ -370,19 +376,8 @@ def mark_essay(attempt_id: int, question_id: str, mark: float, *, by: User, grad
     schedule_recall(attempt.user, question_id, Grade(entry["score"], entry["correct"], True), source="exam",
                     commit=False)
     graded = _graded_results(attempt)
-    if any(g.pending for _, g in graded):
-        return attempt
-    if attempt.status == MARKING:
-        _finish(attempt, graded)
-        return attempt
-    value = round(100 * sum(g.score for _, g in graded) / len(graded), 1) if graded else 0.0
-    attempt.score, attempt.passed = value, value >= attempt.paper.pass_mark
-    heads = {e.indicator_id: e for e in competency.evidence_in_force(attempt.user, "exam", str(attempt.id))}
-    for indicator, indicator_value in indicator_scores(graded).items():
-        competency.record_evidence(agent=attempt.user, indicator_id=indicator, value=indicator_value,
-                                   source_kind="exam", source_id=str(attempt.id), recorded_by=by,
-                                   note=f"{attempt.paper.title} · 问答题改分", supersedes=heads.get(indicator),
-                                   commit=False)
+    if not any(g.pending for _, g in graded):
+        _finish(attempt, graded, regraded_by=by if attempt.status == "submitted" else None)
     return attempt
 
 
@@ -646,6 +641,7 @@ class PaperReport:
     histogram: list[tuple[str, int]]
     teams: list[tuple[str, int, float]]  # team name, attempts, mean score
     items: list[tuple[analysis.ItemStats, BankQuestion | None]]
+    marking: int = 0  # handed in, an essay still to grade: not in the figures until it is
 
     @property
     def mean(self) -> float | None:
@@ -658,9 +654,10 @@ class PaperReport:
 
 def paper_report(viewer: User, paper: ExamPaper) -> PaperReport:
     agents = {u.id: u for u in accounts.visible_agents(viewer)}
-    attempts = [a for a in db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.paper_id == paper.id, ExamAttempt.status == "submitted").order_by(ExamAttempt.submitted_at))
-        if a.user_id in agents]
+    handed_in = [a for a in db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.paper_id == paper.id, ExamAttempt.status.in_(("submitted", MARKING)))
+        .order_by(ExamAttempt.submitted_at)) if a.user_id in agents]
+    attempts = [a for a in handed_in if a.status == "submitted"]
     by_team: dict[str, list[float]] = defaultdict(list)
     for attempt in attempts:
         team = agents[attempt.user_id].team
@@ -670,5 +667,5 @@ def paper_report(viewer: User, paper: ExamPaper) -> PaperReport:
     return PaperReport(
         paper=paper, attempts=attempts, histogram=analysis.histogram([_score(a) for a in attempts]),
         teams=sorted(((name, len(v), round(sum(v) / len(v), 1)) for name, v in by_team.items()), key=lambda t: t[0]),
-        items=[(s, rows.get(s.question_id)) for s in stats],
+        items=[(s, rows.get(s.question_id)) for s in stats], marking=len(handed_in) - len(attempts),
     )

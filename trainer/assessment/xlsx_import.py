@@ -23,9 +23,6 @@ from ..sync import XLSX_SOURCE
 from ..timeutil import utcnow
 from .models import BankQuestion, QuestionCategory
 
-#: the audit action of an import. accounts/audit.py does not list "xlsx_import" yet; until it does (with its label
-#: in messages.ADMIN_AUDIT_LABELS), imports are recorded under the GIFT action, target `xlsx:<file>`
-
 
 class XlsxRefused(Exception):
     """The workbook was not imported; `errors` lists why, by sheet and row. Nothing was stored."""

@@ -192,7 +192,7 @@ def load_question_file(
     items = check.sequence(root.get("questions"), root.line_of("questions"), "questions")
     questions = []
     for i, raw in enumerate(items):
-        question = _question(check, raw, items.line_of(i), default_category, categories, indicators, scripts)
+        question = read_question(check, raw, items.line_of(i), default_category, categories, indicators, scripts)
         if question is not None:
             questions.append(question)
     return questions, check.errors
@@ -214,10 +214,12 @@ class _TypeFields(TypedDict, total=False):
     model_answer: str
 
 
-def _question(
+def read_question(
     check: FileCheck, raw: object, line: int, default_category: str | None, categories: set[str],
     indicators: frozenset[str] | None, scripts: set[str] | None,
 ) -> Question | None:
+    """One question mapping checked as the YAML bank checks it (errors go to `check`); shared with the Excel
+    reader, so a question is valid in a workbook exactly when it is valid in YAML."""
     item = check.mapping(raw, line, "题目")
     if item is None:
         return None

@@ -2,7 +2,7 @@
 question, Chinese column names, a second sheet explaining them.
 
 Trainers keep questions in spreadsheets long before they meet this platform, so a workbook is read with the same
-rules as the YAML bank (`questions._question` checks every row, so a question is valid in Excel exactly when it
+rules as the YAML bank (`questions.read_question` checks every row, so a question is valid in Excel exactly when it
 would be valid in YAML) and every problem is reported as `工作表 题目 第 12 行: …`. A file is taken whole or not at
 all: one bad row refuses the file and lists every bad row, because a half-imported bank leaves the admin guessing
 which questions made it.
@@ -33,8 +33,17 @@ from typing import Any
 from ..scoring.keypoints import KeyPoint
 from .check import FileCheck
 from .errors import ContentError
-from .questions import ESSAY_LIMIT, QUESTION_TYPES, UNANSWERED, NumericAnswer, Option, Pair, Question, stem_key
-from .questions import _question as question_from_item
+from .questions import (
+    ESSAY_LIMIT,
+    QUESTION_TYPES,
+    UNANSWERED,
+    NumericAnswer,
+    Option,
+    Pair,
+    Question,
+    read_question,
+    stem_key,
+)
 from .yamlio import YDict, YList
 
 SHEET = "题目"
@@ -116,7 +125,7 @@ _BY_NAME = {c.name: c for c in COLUMNS}
 #: headers other systems' templates carry that mean nothing here (a running number)
 _IGNORED_HEADERS = frozenset({"序号", "编号"})
 
-#: the loader's field names as the template calls them, for the messages `questions._question` writes
+#: the loader's field names as the template calls them, for the messages `questions.read_question` writes
 _FIELD_NAMES = {
     "id": "题目ID", "type": "题型", "category": "分类", "difficulty": "难度", "indicators": "能力指标", "stem": "题干",
     "explanation": "解析", "source": "来源", "title": "标题", "options": "选项", "answer": "答案", "answers": "答案",
@@ -898,7 +907,7 @@ def _row_question(row: _Row, categories: Mapping[str, str], indicators: frozense
     if row.problems:  # the loader would only repeat them in its own words (no answer → no right option)
         return None
     check = FileCheck(sheet)
-    question = question_from_item(check, item, row.number, None, set(categories), indicators, scripts)
+    question = read_question(check, item, row.number, None, set(categories), indicators, scripts)
     row.problems += [_wording(e) for e in check.errors]
     if question is None or check.errors:
         return None
