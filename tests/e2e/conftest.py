@@ -67,7 +67,7 @@ def live_server(database_template, tmp_path_factory):
 
         sync_content(load_content(content))  # the repository's content plus the small test course
         create_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sending(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     LIVE["app"] = app
@@ -78,6 +78,27 @@ def live_server(database_template, tmp_path_factory):
         from trainer.extensions import db
 
         db.engine.dispose()
+
+
+def _closed_before_sending(app):
+    """Read each response whole and close it before werkzeug's development server touches the socket.
+
+    When the browser drops a connection (a navigation cancels a favicon request), the server's clean-up
+    can fail on the dead socket before it closes the response, leaving the static file open; the
+    ResourceWarning then surfaces in whichever test runs next. Responses here are small, so buffering
+    them costs nothing and makes that leak impossible.
+    """
+
+    def buffered(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    return buffered
 
 
 #: console messages of the current test that report a blocked script or style (Content-Security-Policy)
