@@ -237,15 +237,19 @@ def test_rule_the_suppressors_of_a_rule_are_chosen_once_per_matcher(rules, monke
     asked = []
 
     def counting(kind, rule):
-        asked.append(rule.phrase)
+        asked.append((kind, id(rule)))
         return applicable(kind, rule)
 
     monkeypatch.setattr(matcher_module, "applicable", counting)
     matcher = Matcher(rules)
+    every_rule = {("group", id(g)) for g in rules.groups.values()} | {("banned", id(b)) for b in rules.banned}
+    assert sorted(asked) == sorted(every_rule)  # each rule once, when the matcher is compiled
+    asked.clear()
     assert found(matcher, "喂，你是谁？喂。")[2] == ("banned", "喂", 6, 7, COUNTED, "")
     assert found(matcher, "喂，您说“喂”？") == [("banned", "喂", 0, 1, COUNTED, ""),
                                           ("banned", "喂", 5, 6, "quoted", "")]
-    assert asked == ["喂", "你是谁"]
+    assert matcher._judge("banned", rules.banned[0], 0, 1, Layout(normalize("喂"))).kind == "banned"
+    assert asked == []  # and never again while scoring
 
 
 def test_rule_compiled_matchers_are_cached_by_rules_version_up_to_seventeen_then_the_cache_starts_over(

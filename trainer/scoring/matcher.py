@@ -44,6 +44,7 @@ from .suppressors import (  # noqa: F401 - the statuses are part of this module'
 
 COUNTED = "counted"
 _POSITION = itemgetter(0, 1)
+_new = tuple.__new__  # _new(Hit, (…)) makes a Hit without the Python-level __new__ of a NamedTuple
 
 _BOUNDARY_WINDOW = 5
 _PUNCTUATION = re.compile("[" + re.escape("".join(sorted(CLAUSE_BREAK))) + "]")
@@ -190,17 +191,25 @@ class Matcher:
             for pattern in banned.patterns:
                 for anchor in pattern.anchors:
                     add(anchor, "banned", banned, pattern)
+        # per rule, only the suppressors that can apply to it: most candidates meet one or two, not seven
+        # (without quotes, where the quotation suppressor cannot apply; with quotes)
+        self._chains: dict[int, tuple[tuple[Suppressor, ...], tuple[Suppressor, ...]]] = {}
         for key, value in entries.items():
-            # each entry with id(rule) and (kind, rule) made once here rather than for every candidate
-            automaton.add_word(key, (len(key), tuple((kind, pattern, id(rule), (kind, rule))
+            # each entry with id(rule) and (kind, rule, chains) made once here rather than for every candidate
+            automaton.add_word(key, (len(key), tuple((kind, pattern, id(rule), (kind, rule, self._chain(kind, rule)))
                                                      for kind, rule, pattern in value)))
         automaton.make_automaton()
         self._automaton = automaton
         self._empty = not entries
         self._particles = rules.scoring.particles
-        # per rule, only the suppressors that can apply to it: most candidates meet one or two, not seven
-        # (without quotes, with quotes)
-        self._chains: dict[int, tuple[tuple[Suppressor, ...], tuple[Suppressor, ...]]] = {}
+        self._inside = self.inside_word  # one bound method, not a new one for every candidate
+
+    def _chain(self, kind: str, rule: Banned | Group) -> tuple[tuple[Suppressor, ...], tuple[Suppressor, ...]]:
+        chains = self._chains.get(id(rule))
+        if chains is None:
+            chain = applicable(kind, rule)
+            chains = self._chains[id(rule)] = (tuple(s for s in chain if not isinstance(s, Quoted)), chain)
+        return chains
 
     def find(self, norm: Normalized, layout: Layout | None = None) -> list[Hit]:
         """Every candidate in the text, each with its status (counted or why not)."""
@@ -209,7 +218,7 @@ class Matcher:
             return []
         layout = layout or Layout(norm)
         # keyed (start, -end, kind, rule): sorted on the first two only, so ties keep the order found
-        spans: dict[tuple[int, int, str, int], tuple[str, Banned | Group]] = {}
+        spans: dict[tuple[int, int, str, int], tuple[str, Banned | Group, tuple[tuple[Suppressor, ...], ...]]] = {}
         matches = layout.matches  # a pattern is confirmed by one search of its sentence, whatever its anchors
         for last, (length, values) in self._automaton.iter(text):
             a_start, a_end = last - length + 1, last + 1
@@ -221,17 +230,16 @@ class Matcher:
                 for m_start, m_end in matches(pattern.regex, s_start, max(s_end, a_end)):
                     if m_start <= a_start and a_end <= m_end and m_end > m_start:
                         spans.setdefault((m_start, -m_end, kind, ident), found)
-        judge, quotes, hits = self._judge, bool(layout.quotes), []
+        verdict, quotes, hits = self._verdict, 1 if layout.quotes else 0, []
         taken: dict[int, list[tuple[int, int]]] = {}  # _drop_overlaps, in the same pass
         for key in sorted(spans, key=_POSITION):
-            kind, rule = spans[key]
+            kind, rule, chains = spans[key]
             start, end = key[0], -key[1]
-            # a polite phrase outside quotes always counts (_judge says so too, without the call)
-            if kind == "group" and not quotes:
-                hit = Hit(kind, rule, start, end)
-            else:
-                hit = judge(kind, rule, start, end, layout)
-            if hit.status == COUNTED:
+            chain = chains[quotes]
+            # most candidates meet no suppressor at all (a polite phrase outside quotes): no call for them
+            hit = verdict(kind, rule, start, end, layout, chain) if chain else _new(Hit, (kind, rule, start, end,
+                                                                                          COUNTED, ""))
+            if hit[4] == COUNTED:
                 kept = taken.get(key[3])
                 if kept is None:
                     taken[key[3]] = [(start, end)]
@@ -247,24 +255,21 @@ class Matcher:
         return _inside_word(text, start, end, sentence)
 
     def _judge(self, kind: str, rule: Banned | Group, start: int, end: int, layout: Layout) -> Hit:
-        if kind == "group" and not layout.quotes:  # a polite phrase outside quotes always counts
-            return Hit(kind, rule, start, end)
-        chains = self._chains.get(id(rule))
-        if chains is None:
-            # without quotation marks in the reply, the quotation suppressor cannot apply: leave it out
-            chain = applicable(kind, rule)
-            chains = self._chains[id(rule)] = (tuple(s for s in chain if not isinstance(s, Quoted)), chain)
-        chain = chains[1] if layout.quotes else chains[0]
-        if not chain:
-            return Hit(kind, rule, start, end)
-        candidate = Candidate(kind, rule, start, end, layout, self._particles, self.inside_word)
+        """The verdict on one candidate (what `find` gives it; the benchmark's naive matcher calls this)."""
+        chain = self._chain(kind, rule)[1 if layout.quotes else 0]
+        return self._verdict(kind, rule, start, end, layout, chain) if chain else _new(Hit, (kind, rule, start, end,
+                                                                                           COUNTED, ""))
+
+    def _verdict(self, kind: str, rule: Banned | Group, start: int, end: int, layout: Layout,
+                 chain: tuple[Suppressor, ...]) -> Hit:
+        candidate = Candidate(kind, rule, start, end, layout, self._particles, self._inside)
         # suppressors.suppressed(), inline (a dense reply has a dozen banned candidates), and without its
         # `applies` test: the chain holds only the suppressors that apply to this rule's kind
         for suppressor in chain:
             found = suppressor.check(candidate)
             if found is not None:
-                return Hit(kind, rule, start, end, *found)
-        return Hit(kind, rule, start, end)
+                return _new(Hit, (kind, rule, start, end, *found))
+        return _new(Hit, (kind, rule, start, end, COUNTED, ""))
 
 
 def _drop_overlaps(hits: list[Hit]) -> list[Hit]:

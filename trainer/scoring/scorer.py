@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from .matcher import COUNTED, Hit, Layout, Matcher, matcher_for
-from .normalize import Normalized, normalize
+from .normalize import normalize
 from .rules import Banned, Group, RuleSet
 from .suppressors import QUOTED
+
+_new = tuple.__new__  # a report's named tuples made without their Python-level __new__ (dozens a reply)
 
 
 class ScoringError(ValueError):
@@ -88,13 +90,6 @@ class ScoreReport:
         }
 
 
-def _original(norm: Normalized, offsets: tuple[int, ...], hit: Hit) -> tuple[int, int]:
-    """norm.original_span(hit.start, hit.end), without the call for the usual non-empty span."""
-    if hit.end > hit.start:
-        return offsets[hit.start], offsets[hit.end - 1] + 1
-    return norm.original_span(hit.start, hit.end)
-
-
 def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | None = None) -> ScoreReport:
     """Score `text` as a reply of type `script` (None = "any").
 
@@ -119,19 +114,22 @@ def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | N
     last_index = len(layout.sentences) - 1
     sentence_index = layout.sentence_index
     for hit in hits:
-        kind, status = hit.kind, hit.status
-        if kind == "banned" and status in (COUNTED, QUOTED):
-            start, end = _original(norm, offsets, hit)
-            rule = cast("Banned", hit.rule)  # a "banned" hit's rule is a Banned
-            item = BannedHit(rule.phrase, text[start:end], start, end, rule.severity, rule.suggestion, rule.indicator)
-            (banned if status == COUNTED else quoted).append(item)
-        elif kind == "group" and status == COUNTED:
-            start, end = _original(norm, offsets, hit)
-            group = cast("Group", hit.rule)  # a "group" hit's rule is a Group
-            found.append(GroupHit(group.id, text[start:end], start, end))
-            index = sentence_index(hit.start)
-            first_sentence[group.id] = first_sentence.get(group.id, False) or index == 0
-            last_sentence[group.id] = last_sentence.get(group.id, False) or index == last_index
+        kind, rule, h_start, h_end, status, _ = hit
+        if status != COUNTED and (kind == "group" or status != QUOTED):
+            continue  # suppressed (a banned phrase the customer said, in quotes, is still reported)
+        # norm.original_span(h_start, h_end), without the call for the usual non-empty span
+        start, end = (offsets[h_start], offsets[h_end - 1] + 1) if h_end > h_start else norm.original_span(h_start,
+                                                                                                          h_end)
+        if kind == "banned":
+            b = cast("Banned", rule)  # a "banned" hit's rule is a Banned
+            (banned if status == COUNTED else quoted).append(
+                _new(BannedHit, (b.phrase, text[start:end], start, end, b.severity, b.suggestion, b.indicator)))
+        else:
+            group_id = cast("Group", rule).id  # a "group" hit's rule is a Group
+            found.append(_new(GroupHit, (group_id, text[start:end], start, end)))
+            index = sentence_index(h_start)
+            first_sentence[group_id] = first_sentence.get(group_id, False) or index == 0
+            last_sentence[group_id] = last_sentence.get(group_id, False) or index == last_index
 
     missing: list[Missing] = []
     for requirement in rules.scripts[script_id].requires:
