@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import content_with_fixtures, repository_content
 from trainer.content import load_content
@@ -96,7 +97,8 @@ def test_bad_yaml_in_a_block_points_into_the_lesson(root):
     path = _edit(root, f"{COURSE}/01-basics.md", "script: phone_opening", "script: [phone_opening")
     line = _line(path, "script: [phone_opening")
     # YAML notices the unclosed list on the next line, which is where it reports it.
-    message = "YAML 语法错误: expected ',' or ']', but got ':'"
+    message = ("YAML 语法错误: did not find expected ',' or ']'" if yaml.__with_libyaml__  # libyaml's wording
+               else "YAML 语法错误: expected ',' or ']', but got ':'")
     assert _errors(root) == [f"courses/sample-course/01-basics.md:{line + 1}: {message}"]
 
 

@@ -730,3 +730,12 @@ def test_dates_in_content_are_values_not_crashes(workdir):
                     encoding="utf-8")
     errors = load_passages(path, "dates.yaml")[1]
     assert errors and all(e.line >= 2 for e in errors)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("pass_line: [", 1), ("pass_line: [\n", 1), ("a: 1\nb: [", 2), ("a: 1\nb: [\n\n", 3), ("a: 1\nb: c: d\ne: 2\n", 2),
+])
+def test_a_yaml_error_points_at_a_line_of_the_file(text, line):
+    """libyaml reports an error found at the end of the text on the line after the last one; it is the last."""
+    data, errors = parse_yaml(text, "x.yaml")
+    assert data is None and [e.line for e in errors] == [line]

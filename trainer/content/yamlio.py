@@ -44,7 +44,16 @@ class YList(list[Any]):
 MAX_INT = 2**63 - 1
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (several times quicker: `trainer score` reads the phrase
+# rules at every start, the tests load the content hundreds of times), else PyYAML's own; the constructors
+# below are the same Python either way.
+if yaml.__with_libyaml__:
+    from yaml import CSafeLoader as _SafeLoader
+else:  # pragma: no cover - PyYAML's wheels are built with libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _LineLoader(_SafeLoader):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         """PyYAML's own constructors raise plain exceptions for some scalars (`2024-13-45`, `!!int x`,
         `!!bool maybe`, an integer of more than 4,300 digits); those become errors at the scalar's line."""
@@ -57,7 +66,7 @@ class _LineLoader(yaml.SafeLoader):
             raise ConstructorError(None, None, f"无法读取的值 {shown!r} ({str(exc)[:80]})", node.start_mark) from None
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
-        value = super().construct_yaml_int(node)
+        value: int = super().construct_yaml_int(node)
         # 0x… or 1:0:0:… can spell integers no field means and no message can print (str() stops at 4,300 digits)
         if not -MAX_INT <= value <= MAX_INT:
             raise ConstructorError(None, None, f"整数 {node.value[:20]!r}… 太大", node.start_mark)
@@ -100,7 +109,9 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[ContentError]]:
         return yaml.load(text, Loader=_LineLoader), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        # libyaml puts an error at the end of the text on the line after the last; point at the last
+        last = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        line = min(mark.line + 1, last) if mark is not None else 1
         problem = exc.problem or str(exc)
         return None, [ContentError(path, line, f"YAML 语法错误: {problem}")]
     except yaml.YAMLError as exc:

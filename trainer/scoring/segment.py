@@ -224,10 +224,17 @@ class Dictionary:
         position has a letter or digit on both sides, the answer is None without segmenting anything.
         """
         n = len(text)
-        inside = tuple(p for p in positions if 0 < p < n)
-        if not inside:
+        inside = [p for p in positions if 0 < p < n]
+        if not inside or not self._may_run_across(text, inside):
             return None
-        if not self._may_run_across(text, inside):
+        if _WHOLE_BLOCK.fullmatch(text):  # the usual window: one block (_BLOCK.split gives "", text, "")
+            start = 0
+            for word in self._cut_block(text, self._dag(text)):
+                end = start + len(word)
+                for p in inside:
+                    if start < p < end:
+                        return word
+                start = end
             return None
         offset = 0
         for piece in _BLOCK.split(text):
@@ -260,7 +267,7 @@ class Dictionary:
         return ((before in _ENG and after in _ENG) or (before == "\r" and after == "\n")
                 or after in self._pairs.get(before, ""))
 
-    def _may_run_across(self, text: str, inside: tuple[int, ...]) -> bool:
+    def _may_run_across(self, text: str, inside: list[int]) -> bool:
         """Whether a dictionary word spans one of `inside`, or one of them has letters or digits both sides.
 
         A word starting at k before position p spans p when text[k:p + 1] and then longer fragments are in
@@ -278,7 +285,12 @@ class Dictionary:
             if after not in pairs.get(before, ""):  # no word has these two characters side by side
                 floor = p
                 continue
-            for k in range(max(floor, p - self.longest + 1), p):
+            # a word from k across p has every two neighbours from k to p side by side in some word: walk
+            # left over such neighbours first (a small table) and look words up only from there
+            lowest, leftmost = max(floor, p - self.longest + 1), p - 1
+            while leftmost > lowest and text[leftmost] in pairs.get(text[leftmost - 1], ""):
+                leftmost -= 1
+            for k in range(leftmost, p):
                 first = text[k]
                 words = shards.get(first)
                 if words is None:
