@@ -196,7 +196,7 @@ class Matcher:
         self._chains: dict[int, tuple[tuple[Suppressor, ...], tuple[Suppressor, ...]]] = {}
         for key, value in entries.items():
             # each entry with id(rule) and (kind, rule, chains) made once here rather than for every candidate
-            automaton.add_word(key, (len(key), tuple((kind, pattern, id(rule), (kind, rule, self._chain(kind, rule)))
+            automaton.add_word(key, (len(key), tuple((pattern, id(rule), (kind, rule, self._chain(kind, rule)))
                                                      for kind, rule, pattern in value)))
         automaton.make_automaton()
         self._automaton = automaton
@@ -217,19 +217,19 @@ class Matcher:
         if self._empty or not text:
             return []
         layout = layout or Layout(norm)
-        # keyed (start, -end, kind, rule): sorted on the first two only, so ties keep the order found
-        spans: dict[tuple[int, int, str, int], tuple[str, Banned | Group, tuple[tuple[Suppressor, ...], ...]]] = {}
+        # keyed (start, -end, id of the rule): sorted on the first two only, so ties keep the order found
+        spans: dict[tuple[int, int, int], tuple[str, Banned | Group, tuple[tuple[Suppressor, ...], ...]]] = {}
         matches = layout.matches  # a pattern is confirmed by one search of its sentence, whatever its anchors
         for last, (length, values) in self._automaton.iter(text):
             a_start, a_end = last - length + 1, last + 1
-            for kind, pattern, ident, found in values:
+            for pattern, ident, found in values:
                 if pattern is None:
-                    spans.setdefault((a_start, -a_end, kind, ident), found)
+                    spans.setdefault((a_start, -a_end, ident), found)
                     continue
                 s_start, s_end = layout.sentence_span(a_start)
                 for m_start, m_end in matches(pattern.regex, s_start, max(s_end, a_end)):
                     if m_start <= a_start and a_end <= m_end and m_end > m_start:
-                        spans.setdefault((m_start, -m_end, kind, ident), found)
+                        spans.setdefault((m_start, -m_end, ident), found)
         verdict, quotes, hits = self._verdict, 1 if layout.quotes else 0, []
         taken: dict[int, list[tuple[int, int]]] = {}  # _drop_overlaps, in the same pass
         for key in sorted(spans, key=_POSITION):
@@ -240,9 +240,9 @@ class Matcher:
             hit = verdict(kind, rule, start, end, layout, chain) if chain else _new(Hit, (kind, rule, start, end,
                                                                                           COUNTED, ""))
             if hit[4] == COUNTED:
-                kept = taken.get(key[3])
+                kept = taken.get(key[2])
                 if kept is None:
-                    taken[key[3]] = [(start, end)]
+                    taken[key[2]] = [(start, end)]
                 elif any(s < end and start < e for s, e in kept):
                     continue
                 else:

@@ -108,10 +108,10 @@ class WordBoundary(Suppressor):
         return bool(rule.boundary)
 
     def check(self, candidate: Candidate) -> tuple[str, str] | None:
-        layout = candidate.layout
-        if not _banned(candidate).boundary or (layout.edge(candidate.start) and layout.edge(candidate.end)):
+        layout, start, end = candidate.layout, candidate.start, candidate.end
+        if not _banned(candidate).boundary or (layout.edge(start) and layout.edge(end)):
             return None
-        word = candidate.inside_word(candidate.text, candidate.start, candidate.end, candidate.sentence)
+        word = candidate.inside_word(layout.text, start, end, candidate.sentence)
         return (self.status, word) if word is not None else None
 
 
