@@ -62,6 +62,13 @@ def cache_dir() -> Path:
 
 
 _NO_WORDS: dict[str, int] = {}
+_KEPT = 50_000  # blocks kept cut (and blocks remembered as seen) before the store starts over
+
+
+def _remember(seen: set[str], piece: str) -> None:
+    if len(seen) >= _KEPT:
+        seen.clear()
+    seen.add(piece)
 
 
 class Dictionary:
@@ -77,6 +84,8 @@ class Dictionary:
         self._blob = memoryview(blob)
         self._shards: dict[str, dict[str, int]] = {}
         self._weights: dict[int, float] = {}
+        self._cuts: dict[str, tuple[str, ...]] = {}  # block → its words, for blocks met more than once
+        self._seen: set[str] = set()  # blocks met once, where nothing ran across the positions asked about
         self._lock = threading.Lock()
 
     @classmethod
@@ -218,42 +227,46 @@ class Dictionary:
     def word_across(self, text: str, positions: tuple[int, ...]) -> str | None:
         """The first token of `tokenize(text)` with one of `positions` strictly inside it, or None.
 
-        Most of the time nothing runs across: a token is a dictionary word, a single character or a run of
-        single letters and digits (or "\\r\\n"), so unless a dictionary word spans a position (looked up
-        directly: only the fragments that span it, whose prefixes must all be in the prefix dictionary) or a
-        position has a letter or digit on both sides, the answer is None without segmenting anything.
+        jieba cuts each block of `text` on its own, so only a block holding one of the positions is looked at,
+        and a block's words are kept once cut: the clauses of service replies recur ("请您稍等", "没有办法"),
+        and a block met again costs one lookup. A block met for the first time is first tested without
+        segmenting: a token is a dictionary word, a single character or a run of single letters and digits,
+        so unless a dictionary word spans a position (looked up directly: only the fragments that span it,
+        whose prefixes must all be in the prefix dictionary) or a position has a letter or digit on both
+        sides, nothing runs across it. Met a second time, it is cut and kept.
         """
         n = len(text)
         inside = [p for p in positions if 0 < p < n]
-        if not inside or not self._may_run_across(text, inside):
+        if not inside:
             return None
-        if _WHOLE_BLOCK.fullmatch(text):  # the usual window: one block (_BLOCK.split gives "", text, "")
+        # outside blocks every character is a token of its own but "\r\n": the first token across wins
+        crlf = next((p - 1 for p in inside if text[p - 1] == "\r" and text[p] == "\n"), n)
+        cuts = self._cuts
+        for block in _BLOCK.finditer(text):
+            b_start, b_end = block.span()
+            if b_start > crlf:
+                break
+            here = [p - b_start for p in inside if b_start < p < b_end]
+            if not here:
+                continue
+            piece = block.group()
+            words = cuts.get(piece)
+            if words is None:
+                if piece not in self._seen and not self._may_run_across(piece, here):
+                    _remember(self._seen, piece)
+                    continue
+                words = tuple(self._cut_block(piece, self._dag(piece)))
+                if len(cuts) >= _KEPT:
+                    cuts.clear()
+                cuts[piece] = words
             start = 0
-            for word in self._cut_block(text, self._dag(text)):
+            for word in words:
                 end = start + len(word)
-                for p in inside:
+                for p in here:
                     if start < p < end:
                         return word
                 start = end
-            return None
-        offset = 0
-        for piece in _BLOCK.split(text):
-            size = len(piece)
-            here = tuple(p - offset for p in inside if offset < p < offset + size)
-            if here:
-                if _WHOLE_BLOCK.match(piece):
-                    start = 0
-                    for word in self._cut_block(piece, self._dag(piece)):
-                        end = start + len(word)
-                        if any(start < p < end for p in here):
-                            return word
-                        start = end
-                else:
-                    for token in _OTHER.finditer(piece):  # only "\r\n" is longer than one character
-                        if any(token.start() < p < token.end() for p in here):
-                            return token.group()
-            offset += size
-        return None
+        return "\r\n" if crlf < n else None
 
     def may_join(self, text: str, position: int) -> bool:
         """Whether some token of some stretch of `text` could run across `position` (a test without lookups).
