@@ -8,11 +8,11 @@ version of the rules that produced it so a stored score can always be explained 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from .matcher import COUNTED, Hit, Layout, Matcher, matcher_for
 from .normalize import normalize
-from .rules import Banned, Group, RuleSet
+from .rules import Banned, RuleSet
 from .suppressors import QUOTED
 
 _new = tuple.__new__  # a report's named tuples made without their Python-level __new__ (dozens a reply)
@@ -120,12 +120,11 @@ def score(text: str, script: str | None, rules: RuleSet, *, matcher: Matcher | N
         # norm.original_span(h_start, h_end), without the call for the usual non-empty span
         start, end = (offsets[h_start], offsets[h_end - 1] + 1) if h_end > h_start else norm.original_span(h_start,
                                                                                                           h_end)
-        if kind == "banned":
-            b = cast("Banned", rule)  # a "banned" hit's rule is a Banned
-            (banned if status == COUNTED else quoted).append(
-                _new(BannedHit, (b.phrase, text[start:end], start, end, b.severity, b.suggestion, b.indicator)))
+        if isinstance(rule, Banned):  # kind "banned" (the kind names the rule's type)
+            (banned if status == COUNTED else quoted).append(_new(BannedHit, (
+                rule.phrase, text[start:end], start, end, rule.severity, rule.suggestion, rule.indicator)))
         else:
-            group_id = cast("Group", rule).id  # a "group" hit's rule is a Group
+            group_id = rule.id
             found.append(_new(GroupHit, (group_id, text[start:end], start, end)))
             index = sentence_index(h_start)
             first_sentence[group_id] = first_sentence.get(group_id, False) or index == 0
