@@ -266,3 +266,14 @@ def test_rule_compiled_matchers_are_cached_by_rules_version_up_to_seventeen_then
     assert matcher_for(replace(empty, version="v0")) is first
     matcher_for(replace(empty, version="v17"))
     assert list(matcher_module._MATCHERS) == ["v17"]
+
+
+def test_rule_judge_gives_a_candidate_the_verdict_find_gives_it(rules):
+    """Matcher._judge (the benchmark's naive matcher judges its candidates with it) applies the rule's chain:
+    with quotes and without, and for a rule the matcher was not compiled with (its chain chosen on demand)."""
+    feed = next(b for b in rules.banned if b.phrase == "喂")
+    inside, quoted = Layout(normalize("我们喂养宠物。")), Layout(normalize("喂，您说“喂”？"))
+    for matcher in (Matcher(rules), Matcher(replace(rules, groups={}, banned=()))):
+        assert matcher._judge("banned", feed, 2, 3, inside)[4:] == ("word_boundary", "喂养")
+        assert matcher._judge("banned", feed, 5, 6, quoted)[4] == "quoted"
+        assert matcher._judge("banned", feed, 0, 1, quoted)[4] == COUNTED

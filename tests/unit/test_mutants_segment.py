@@ -11,7 +11,7 @@ import re
 import stat
 import sys
 import tempfile
-from itertools import combinations
+from itertools import combinations, permutations
 from pathlib import Path
 
 import jieba
@@ -312,3 +312,71 @@ def test_rule_a_character_that_starts_no_word_weighs_as_a_count_of_one_as_in_jie
     path.write_text("甲 3\n甲乙 1\n", encoding="utf-8")
     own = jieba.Tokenizer(str(path))
     assert segment.Dictionary.build(path).cut("甲乙") == [w for w, _, _ in own.tokenize("甲乙", HMM=False)] == ["甲乙"]
+
+
+#: texts for the questions word_across answers through its shortcut (`_may_run_across`) alone: a position with
+#: no word across before one with a word across (in one block and in two), a word as long as the longest after
+#: other words, "\r\n" just before a block, and a text ending in "\r" that starts with "\n"
+FIRST_QUESTION_TEXTS = ["猫我们", "猫狗，我们", "我们电话号码", "\r\n我们", "喂\r\n我们", "\n我们\r"]
+
+
+def test_rule_the_shortcut_never_hides_a_token_from_a_first_question(across):
+    """Every question is asked of a fresh dictionary, so every block goes through the shortcut: a dictionary
+    that has met a block keeps it cut (or, met once with nothing across, cuts it the next time), and the
+    shared dictionary of test_rule_word_across_is_the_first_token_of_tokenize_across_a_position answers only
+    each block's first question without segmenting. Positions come in both orders."""
+    for text in ACROSS_TEXTS + FIRST_QUESTION_TEXTS:
+        tokens = segment.Dictionary.build(across).tokenize(text)
+        spots = range(-1, len(text) + 2)
+        for positions in [(p,) for p in spots] + list(permutations(spots, 2)):
+            fresh = segment.Dictionary.build(across)
+            assert fresh.word_across(text, positions) == _first_token_across(tokens, positions), (text, positions)
+
+
+def test_rule_a_position_with_nothing_across_does_not_end_the_search(across):
+    """A position no word runs across (猫|我, 猫|狗) is passed over: a later position in the same block, or in
+    a later block, may still have a word across it."""
+    assert segment.Dictionary.build(across).word_across("猫我们", (1, 2)) == "我们"
+    assert segment.Dictionary.build(across).word_across("猫狗，我们", (1, 4)) == "我们"
+    assert segment.Dictionary.build(across).word_across("喂电话号码", (1, 2)) == "电话号码"
+
+
+def test_rule_a_word_as_long_as_the_longest_is_looked_for_from_its_first_character(across):
+    """The shortcut looks for words from up to `longest - 1` characters before the position: 电话号码 (the
+    longest word, 4) spans the position before its last character from 3 characters back."""
+    assert segment.Dictionary.build(across).word_across("电话号码", (3,)) == "电话号码"
+    assert segment.Dictionary.build(across).word_across("我们电话号码", (5,)) == "电话号码"
+
+
+def test_rule_the_walk_left_stops_at_a_character_that_starts_no_word(across):
+    """The shortcut walks left over characters side by side in some word; a character that starts no word
+    (猫, 丁) has no entry in the pair table and simply stops the walk."""
+    assert segment.Dictionary.build(across).word_across("猫我们", (2,)) == "我们"
+    assert segment.Dictionary.build(across).word_across("我们甲乙丙丁电话号码", (7,)) == "电话号码"
+
+
+def test_rule_the_walk_left_stops_at_the_start_of_the_text(tmp_path):
+    """With 谢谢 a word, 谢 may follow 谢, so the text's last character may come before its first: the walk
+    left must stop at the start of the text and not wrap round to its end."""
+    path = tmp_path / "thanks.txt"
+    path.write_text("谢谢 10 l\n我们 300 r\n", encoding="utf-8")
+    assert segment.Dictionary.build(path).word_across("谢谢", (1,)) == "谢谢"
+    assert segment.Dictionary.build(path).word_across("谢谢谢谢", (3,)) == "谢谢"
+    assert segment.Dictionary.build(path).word_across("我们谢谢", (3,)) == "谢谢"
+
+
+@pytest.mark.parametrize(("text", "positions"), [("\r\n我们", (1, 3)), ("喂\r\n我们", (2, 4))],
+                         ids=["crlf-first", "after-a-block"])
+def test_rule_a_crlf_across_a_position_comes_before_the_block_just_after_it(across, text, positions):
+    """"\r\n" is a token of its own: when a position falls inside it, a block starting right after it comes
+    later in the text, so the "\r\n" is the first token across and the block's words are not asked."""
+    assert segment.Dictionary.build(across).word_across(text, positions) == "\r\n"
+
+
+def test_rule_the_ends_of_the_text_are_no_positions_inside_it_even_beside_a_cr(across):
+    """Positions 0 and len(text) are not inside the text: 0 is never taken for the middle of a "\r\n" made of
+    the text's last character ("\r") and its first ("\n"), and the end is not looked at past a final "\r"."""
+    assert segment.Dictionary.build(across).word_across("\n我们\r", (0, 2)) == "我们"
+    assert segment.Dictionary.build(across).word_across("\n\r", (0,)) is None
+    assert segment.Dictionary.build(across).word_across("\n我们\r", (4,)) is None
+    assert segment.Dictionary.build(across).word_across("我们\r", (3, 1)) == "我们"
