@@ -380,3 +380,20 @@ def test_rule_the_ends_of_the_text_are_no_positions_inside_it_even_beside_a_cr(a
     assert segment.Dictionary.build(across).word_across("\n\r", (0,)) is None
     assert segment.Dictionary.build(across).word_across("\n我们\r", (4,)) is None
     assert segment.Dictionary.build(across).word_across("我们\r", (3, 1)) == "我们"
+
+
+def test_rule_the_first_crlf_across_a_position_is_the_first_in_the_text_whatever_the_order_asked(across):
+    """Positions may come in any order: the "\r\n" reported is the one earliest in the text, before a block
+    that comes after it even when the block's position is asked first."""
+    assert segment.Dictionary.build(across).word_across("\r\n我们\r\n", (5, 3, 1)) == "\r\n"
+    assert segment.Dictionary.build(across).word_across("我们\r\n我们", (3, 1)) == "我们"
+    assert segment.Dictionary.build(across).word_across("我们\r\n我们", (5, 3)) == "\r\n"
+
+
+def test_rule_the_process_dictionary_is_loaded_on_first_use_and_then_kept(monkeypatch):
+    """`dictionary()` loads jieba's dictionary (from its cache) the first time it is asked, and every later
+    call gets that same object."""
+    monkeypatch.setattr(segment, "_dictionary", None)
+    first = segment.dictionary()
+    assert isinstance(first, segment.Dictionary) and first.word_across("喂养宠物", (0, 1)) == "喂养"
+    assert segment.dictionary() is first

@@ -240,7 +240,7 @@ class Dictionary:
         if not inside:
             return None
         # outside blocks every character is a token of its own but "\r\n": the first token across wins
-        crlf = next((p - 1 for p in inside if text[p - 1] == "\r" and text[p] == "\n"), n)
+        crlf = min((p - 1 for p in inside if text[p - 1] == "\r" and text[p] == "\n"), default=n)
         cuts = self._cuts
         for block in _BLOCK.finditer(text):
             b_start, b_end = block.span()
