@@ -162,3 +162,41 @@ def test_rule_a_resend_of_the_reply_that_ended_the_session_is_stale_not_finished
     turns = db.session.scalar(select(func.count()).select_from(RoleplayTurn)
                               .where(RoleplayTurn.session_id == session["session"]))
     assert turns == 3  # the opening line, the reply, the customer's answer
+
+
+def test_a_start_sent_twice_before_any_reply_is_one_conversation(api, monkeypatch):
+    """An API client retrying (or a double click) within the minute gets the conversation already started;
+    after a reply, after the minute or for another trainee, starting again is a new attempt."""
+    from datetime import timedelta
+
+    from trainer.roleplay import services
+
+    client, headers, user = api
+
+    def start(who=headers):
+        response = client.post("/api/v1/roleplay/sessions", json={"scenario": "fixture-leak"}, headers=who)
+        assert response.status_code == 201
+        return response.get_json()["session"]
+
+    def sessions_of(someone):
+        return db.session.scalar(select(func.count()).select_from(RoleplaySession)
+                                 .where(RoleplaySession.user_id == someone.id))
+
+    first = start()
+    assert start() == first and sessions_of(user) == 1
+    assert client.post(f"/api/v1/roleplay/sessions/{first}/turns", json={"text": CALM},
+                       headers=headers).status_code == 200
+    second = start()
+    assert second != first and sessions_of(user) == 2
+    later = services.utcnow() + services.REPEATED_START + timedelta(seconds=1)
+    monkeypatch.setattr(services, "utcnow", lambda: later)
+    assert start() not in (first, second) and sessions_of(user) == 3
+
+
+def test_the_start_button_pressed_twice_opens_the_same_conversation(app, signed_in, make_user, fixture_content):
+    client, _ = signed_in("trainee")
+    first = post_form(client, "/roleplay/start/fixture-leak", {}, page="/roleplay/").headers["Location"]
+    assert post_form(client, "/roleplay/start/fixture-leak", {}, page="/roleplay/").headers["Location"] == first
+    other = app.test_client()
+    login(other, make_user("trainee").username)
+    assert post_form(other, "/roleplay/start/fixture-leak", {}, page="/roleplay/").headers["Location"] != first

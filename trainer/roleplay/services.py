@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -42,13 +43,32 @@ def scenario_of(session: RoleplaySession) -> Scenario:
     return scenario_from_dict(session.scenario_data)
 
 
+#: a second start of the same scenario this soon after the first, before any reply, is the first start sent
+#: again (a double click, a form re-sent, an API client retrying): it gets the conversation already started,
+#: so a trainee's history and the team's counts hold one attempt, not two
+REPEATED_START = timedelta(seconds=60)
+
+
 def start(user: User, scenario_id: str) -> RoleplaySession:
+    """A new conversation with the scenario's customer, or the one just started when this is its repeat."""
     record = get_scenario(scenario_id) if isinstance(scenario_id, str) else None
     if record is None or record.retired:
         raise RoleplayError("roleplay.unknown_scenario", 404)
+    now = utcnow()
+    # one start at a time per trainee (PostgreSQL locks the row; SQLite has a single writer anyway)
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    repeated = db.session.scalars(
+        select(RoleplaySession).where(
+            RoleplaySession.user_id == user.id, RoleplaySession.scenario_id == record.id,
+            RoleplaySession.status == "in_progress", RoleplaySession.turns_taken == 0,
+            RoleplaySession.started_at >= now - REPEATED_START,
+        ).order_by(RoleplaySession.id.desc()).limit(1)
+    ).first()
+    if repeated is not None:
+        db.session.commit()  # ends the transaction that holds the lock
+        return repeated
     scenario = scenario_from_dict(record.data)
     state = engine.start(scenario)
-    now = utcnow()
     session = RoleplaySession(user_id=user.id, scenario_id=record.id, scenario_data=asdict(scenario),
                               seed=secrets.token_hex(8), stage=state.stage, emotion=state.emotion, started_at=now,
                               last_customer_at=now)
