@@ -49,7 +49,7 @@ MAX_INT = 2**63 - 1
 # below are the same Python either way.
 if yaml.__with_libyaml__:
     from yaml import CSafeLoader as _SafeLoader
-else:  # pragma: no cover - PyYAML's wheels are built with libyaml
+else:  # PyYAML built without libyaml (its wheels always have it)
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 
